@@ -1,0 +1,216 @@
+using Elite.ModelBuilder.Graph;
+using Elite.ModelBuilder.Weights;
+using static Elite.ModelBuilder.Architectures.Layers;
+
+namespace Elite.ModelBuilder.Architectures;
+
+/// <summary>
+/// Sizes of the SD v1.x UNet (diffusers <c>UNet2DConditionModel</c> config). The first three down
+/// blocks and the last three up blocks carry cross-attention; <see cref="Heads"/> is the number of
+/// heads (diffusers calls it attention_head_dim).
+/// </summary>
+public sealed record UNetConfig(
+    int[] BlockOutChannels,
+    int LayersPerBlock = 2,
+    int Heads = 8,
+    int CrossAttentionDim = 768,
+    int NormGroups = 32,
+    float NormEpsilon = 1e-5f,
+    int SampleSize = 64,
+    int LatentChannels = 4,
+    int TextTokens = 77,
+    int LocalTokens = 256)
+{
+    public int TimeEmbedDim => 4 * BlockOutChannels[0];
+
+    public bool DownHasCrossAttention(int block) => block < BlockOutChannels.Length - 1;
+
+    public bool UpHasCrossAttention(int block) => block > 0;
+}
+
+/// <summary>
+/// SD v1.4's UNet with ELITE's cross-attention in all 16 <c>attn2</c> layers (spec §3.3): global K/V
+/// from global_mapper.pt replace SD's to_k/to_v, and a local branch over the object's patch
+/// embeddings adds λ · (A_local ⊙ m) V_local, where m is the placeholder's column of the global
+/// attention divided by its maximum over the sample's heads and queries. Inputs follow spec §6.1.
+/// </summary>
+public static class UNet2DConditionElite
+{
+    public const string Component = "unet";
+
+    public static void Build(GraphBuilder g, WeightCatalog catalog, UNetConfig config)
+    {
+        var batch = Dim.Named("B");
+        var sample = g.Input("sample", g.FloatType, batch, config.LatentChannels, config.SampleSize, config.SampleSize);
+        var timestep = g.Input("timestep", ElementType.Float, batch);
+        var text = g.Input("encoder_hidden_states", g.FloatType, batch, config.TextTokens, config.CrossAttentionDim);
+        var local = g.Input("local_embeds", g.FloatType, batch, config.LocalTokens, config.CrossAttentionDim);
+        var localIndex = g.Input("local_index", ElementType.Int64, batch);
+        var lambda = g.Input("llambda", ElementType.Float, batch);
+
+        var unet = new Builder(g, catalog, config, new EliteContext(
+            text,
+            local,
+            SelectColumn: g.Reshape(g.Cast(g.Equal(g.Unsqueeze(localIndex, 1), g.Int64s([1, config.TextTokens], [.. Enumerable.Range(0, config.TextTokens).Select(i => (long)i)])), g.FloatType), 0, 1, config.TextTokens, 1),
+            Lambda: g.Reshape(g.Cast(lambda, g.FloatType), 0, 1, 1, 1)));
+        g.Output(unet.Forward(sample, timestep), "noise_pred");
+    }
+
+    /// <summary>What every ELITE attn2 reads besides its input: E, F, the S-column selector [B,1,77,1] and λ [B,1,1,1].</summary>
+    private sealed record EliteContext(Tensor Text, Tensor Local, Tensor SelectColumn, Tensor Lambda);
+
+    private sealed class Builder(GraphBuilder g, WeightCatalog catalog, UNetConfig config, EliteContext context)
+    {
+        private readonly ComponentWeights w = catalog.For(Component, g);
+        private readonly ComponentWeights globalKv = catalog.For(EliteMappers.GlobalComponent, g, EliteMappers.GlobalInitializerPrefix);
+        private readonly ComponentWeights localKv = catalog.For(EliteMappers.LocalComponent, g, EliteMappers.LocalInitializerPrefix);
+        private Tensor temb = null!;
+
+        public Tensor Forward(Tensor sample, Tensor timestep)
+        {
+            var channels = config.BlockOutChannels;
+            temb = TimeEmbedding(timestep);
+            var x = Conv2d(w, "conv_in", sample, config.LatentChannels, channels[0], 3, padding: 1);
+
+            var skips = new Stack<Tensor>();
+            skips.Push(x);
+            for (var i = 0; i < channels.Length; i++)
+            {
+                var inChannels = i == 0 ? channels[0] : channels[i - 1];
+                for (var j = 0; j < config.LayersPerBlock; j++)
+                {
+                    x = Resnet($"down_blocks.{i}.resnets.{j}", x, j == 0 ? inChannels : channels[i], channels[i]);
+                    if (config.DownHasCrossAttention(i)) x = Transformer($"down_blocks.{i}.attentions.{j}", x, channels[i]);
+                    skips.Push(x);
+                }
+
+                if (i < channels.Length - 1)
+                {
+                    x = Conv2d(w, $"down_blocks.{i}.downsamplers.0.conv", x, channels[i], channels[i], 3, stride: 2, padding: 1);
+                    skips.Push(x);
+                }
+            }
+
+            var deepest = channels[^1];
+            x = Resnet("mid_block.resnets.0", x, deepest, deepest);
+            x = Transformer("mid_block.attentions.0", x, deepest);
+            x = Resnet("mid_block.resnets.1", x, deepest, deepest);
+
+            var reversed = channels.Reverse().ToArray();
+            for (var i = 0; i < reversed.Length; i++)
+            {
+                var previous = i == 0 ? reversed[0] : reversed[i - 1];
+                for (var j = 0; j <= config.LayersPerBlock; j++)
+                {
+                    var skip = skips.Pop();
+                    var inChannels = (j == 0 ? previous : reversed[i]) + skip[1].Size;
+                    x = Resnet($"up_blocks.{i}.resnets.{j}", g.Concat(1, x, skip), inChannels, reversed[i]);
+                    if (config.UpHasCrossAttention(i)) x = Transformer($"up_blocks.{i}.attentions.{j}", x, reversed[i]);
+                }
+
+                if (i < reversed.Length - 1)
+                {
+                    x = Conv2d(w, $"up_blocks.{i}.upsamplers.0.conv", g.Upsample2x(x), reversed[i], reversed[i], 3, padding: 1);
+                }
+            }
+
+            x = g.Silu(GroupNorm(w, "conv_norm_out", x, channels[0], config.NormGroups, config.NormEpsilon));
+            return Conv2d(w, "conv_out", x, channels[0], config.LatentChannels, 3, padding: 1);
+        }
+
+        /// <summary>Sinusoidal embedding of the (fractional) timestep, cos first (flip_sin_to_cos), then linear_1, SiLU, linear_2.</summary>
+        private Tensor TimeEmbedding(Tensor timestep)
+        {
+            var dim = config.BlockOutChannels[0];
+            var half = dim / 2;
+            var frequencies = Enumerable.Range(0, half)
+                .Select(i => (float)Math.Exp(-(float)Math.Log(10000) * i / half)) // float32 exponent, as diffusers computes it
+                .ToArray();
+            var angles = g.Mul(g.Unsqueeze(timestep, 1), g.Cast(g.Floats([1, half], frequencies), ElementType.Float));
+            var embedding = g.Cast(g.Concat(1, g.Cos(angles), g.Sin(angles)), g.FloatType);
+            using var scope = g.Scope("time_embedding");
+            var h = g.Silu(Linear(w, "time_embedding.linear_1", embedding, dim, config.TimeEmbedDim));
+            return Linear(w, "time_embedding.linear_2", h, config.TimeEmbedDim, config.TimeEmbedDim);
+        }
+
+        /// <summary>diffusers ResnetBlock2D: GroupNorm, SiLU, conv, + time projection, GroupNorm, SiLU, conv, + (1×1 conv) shortcut.</summary>
+        private Tensor Resnet(string name, Tensor x, long inChannels, long outChannels)
+        {
+            using var scope = g.Scope(name);
+            var h = Conv2d(w, $"{name}.conv1", g.Silu(GroupNorm(w, $"{name}.norm1", x, inChannels, config.NormGroups, config.NormEpsilon)), inChannels, outChannels, 3, padding: 1);
+            var time = Linear(w, $"{name}.time_emb_proj", g.Silu(temb), config.TimeEmbedDim, outChannels);
+            h = g.Add(h, g.Unsqueeze(time, 2, 3));
+            h = Conv2d(w, $"{name}.conv2", g.Silu(GroupNorm(w, $"{name}.norm2", h, outChannels, config.NormGroups, config.NormEpsilon)), outChannels, outChannels, 3, padding: 1);
+            var shortcut = inChannels == outChannels ? x : Conv2d(w, $"{name}.conv_shortcut", x, inChannels, outChannels, 1);
+            return g.Add(shortcut, h);
+        }
+
+        /// <summary>diffusers Transformer2DModel (1×1 conv projections) holding one BasicTransformerBlock.</summary>
+        private Tensor Transformer(string name, Tensor x, long channels)
+        {
+            using var scope = g.Scope(name);
+            var size = x[2].Size;
+            var h = GroupNorm(w, $"{name}.norm", x, channels, config.NormGroups, 1e-6f);
+            h = Conv2d(w, $"{name}.proj_in", h, channels, channels, 1);
+            h = g.Transpose(g.Reshape(h, 0, channels, size * size), 0, 2, 1);
+
+            var block = $"{name}.transformer_blocks.0";
+            var normed = LayerNorm(w, $"{block}.norm1", h, channels, 1e-5f);
+            h = g.Add(h, SelfAttention($"{block}.attn1", normed, channels));
+            normed = LayerNorm(w, $"{block}.norm2", h, channels, 1e-5f);
+            h = g.Add(h, EliteCrossAttention($"{block}.attn2", normed, channels));
+            normed = LayerNorm(w, $"{block}.norm3", h, channels, 1e-5f);
+            h = g.Add(h, FeedForward($"{block}.ff", normed, channels));
+
+            h = g.Reshape(g.Transpose(h, 0, 2, 1), 0, channels, size, size);
+            return g.Add(Conv2d(w, $"{name}.proj_out", h, channels, channels, 1), x);
+        }
+
+        private Tensor SelfAttention(string name, Tensor x, long channels)
+        {
+            var q = Linear(w, $"{name}.to_q", x, channels, channels, bias: false);
+            var k = Linear(w, $"{name}.to_k", x, channels, channels, bias: false);
+            var v = Linear(w, $"{name}.to_v", x, channels, channels, bias: false);
+            return Linear(w, $"{name}.to_out.0", Attention(g, q, k, v, config.Heads), channels, channels);
+        }
+
+        /// <summary>ELITE's attn2 (train_local.py inj_forward_crossattention), with the gating maximum taken per sample.</summary>
+        private Tensor EliteCrossAttention(string name, Tensor x, long channels)
+        {
+            using var scope = g.Scope("elite");
+            var kvName = name.Replace('.', '_');
+            var dim = config.CrossAttentionDim;
+            const string replaced = "ELITE replaces SD's cross-attention keys and values with the global mapper's";
+            w.Unused($"{name}.to_k.weight", replaced, channels, dim);
+            w.Unused($"{name}.to_v.weight", replaced, channels, dim);
+
+            var q = SplitHeads(g, Linear(w, $"{name}.to_q", x, channels, channels, bias: false), config.Heads);
+            var globalK = SplitHeads(g, Linear(globalKv, $"{kvName}_to_k", context.Text, dim, channels, bias: false), config.Heads);
+            var globalV = SplitHeads(g, Linear(globalKv, $"{kvName}_to_v", context.Text, dim, channels, bias: false), config.Heads);
+            var globalAttention = AttentionProbabilities(g, q, globalK);
+            var output = g.MatMul(globalAttention, globalV);
+
+            var localK = SplitHeads(g, Linear(localKv, $"{kvName}_to_k", context.Local, dim, channels, bias: false), config.Heads);
+            var localV = SplitHeads(g, Linear(localKv, $"{kvName}_to_v", context.Local, dim, channels, bias: false), config.Heads);
+            var localAttention = AttentionProbabilities(g, q, localK);
+
+            // m: the placeholder's column of the global attention [B,h,N,1], over its maximum per sample.
+            // A row without a placeholder (index -1) has m = 0 everywhere; dividing by 1 keeps it 0, not NaN.
+            var column = g.MatMul(globalAttention, context.SelectColumn);
+            var maximum = g.ReduceMax(column, [1, 2, 3], keepDims: true);
+            var divisor = g.Where(g.Greater(maximum, g.Scalar(0)), maximum, g.Scalar(1));
+            var gate = g.Div(column, divisor);
+            var localOutput = g.MatMul(g.Mul(localAttention, gate), localV);
+            output = g.Add(output, g.Mul(context.Lambda, localOutput));
+
+            return Linear(w, $"{name}.to_out.0", MergeHeads(g, output), channels, channels);
+        }
+
+        /// <summary>GEGLU feed-forward: proj to 8C, value · gelu(gate) over the two halves, then 4C to C.</summary>
+        private Tensor FeedForward(string name, Tensor x, long channels)
+        {
+            var (value, gate) = g.SplitHalves(Linear(w, $"{name}.net.0.proj", x, channels, channels * 8));
+            return Linear(w, $"{name}.net.2", g.Mul(value, g.Gelu(gate)), channels * 4, channels);
+        }
+    }
+}
