@@ -9,5 +9,6 @@ internal static class EliteCommand
         new("elite: ELITE concept encoding and image generation, locally and on the Azure pipeline.")
         {
             StorageCommand.Create(),
+            ModelsCommand.Create(),
         };
 }

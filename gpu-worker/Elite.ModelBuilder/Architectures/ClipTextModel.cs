@@ -43,7 +43,7 @@ public static class ClipTextModel
     }
 
     /// <summary>[1,1,L,L]: 0 where a position may attend (itself and before), the float type's minimum elsewhere, as transformers does.</summary>
-    private static Tensor CausalMask(GraphBuilder g, int length)
+    internal static Tensor CausalMask(GraphBuilder g, int length)
     {
         var minimum = g.FloatType == ElementType.Float16 ? (float)Half.MinValue : float.MinValue;
         var values = new float[length * length];

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Elite.ModelBuilder.Graph;
+using Elite.ModelBuilder.Weights;
+
+namespace Elite.ModelBuilder.Packs;
+
+/// <summary>Builds a model pack: the six graphs, their weights, and the manifest.</summary>
+public static class PackBuilder
+{
+    public static PackManifest Build(ElitePreset preset, IWeightSource source, string weightsDescription, string directory, ElementType floatType = ElementType.Float, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var catalog = new WeightCatalog(source);
+        var graphs = EliteGraphs.Build(preset, catalog, floatType);
+        if (source is CheckpointWeights checkpoints) checkpoints.Verify(catalog);
+
+        Directory.CreateDirectory(directory);
+        var written = new Dictionary<string, PackGraph>();
+        var files = new List<PackFile>();
+        foreach (var graph in graphs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var model = ModelWriter.Write(graph, Path.Combine(directory, graph.Name + ".onnx"));
+            written[graph.Name] = new PackGraph(Path.GetFileName(model.Path), model.ExternalDataPath is null ? null : Path.GetFileName(model.ExternalDataPath), model.Parameters);
+            files.Add(Describe(model.Path));
+            if (model.ExternalDataPath is not null) files.Add(Describe(model.ExternalDataPath));
+            progress?.Report($"{graph.Name}: {model.Parameters:N0} parameters, {clock.Elapsed.TotalSeconds:F1} s");
+        }
+
+        var manifest = new PackManifest(
+            PackManifest.CurrentFormatVersion,
+            Id: $"{preset.Name}-{PackHash(files)}",
+            preset.Name,
+            floatType == ElementType.Float16 ? "float16" : "float32",
+            GraphBuilder.Opset,
+            weightsDescription,
+            Dimensions(preset),
+            written,
+            files,
+            new PackTokenizer("bpe_simple_vocab_16e6.txt", Bos: 49406, Eos: 49407, Pad: 49407, MaxLength: preset.Text.MaxPositions),
+            new PackNormalization([0.48145466f, 0.4578275f, 0.40821073f], [0.26862954f, 0.26130258f, 0.27577711f], VaeScale: 0.18215f),
+            new PackScheduler("lms", BetaStart: 0.00085f, BetaEnd: 0.012f, "scaled_linear", TrainTimesteps: 1000, Steps: 50, Guidance: 5f, Lambda: 0.6f));
+        manifest.Save(directory);
+        return manifest;
+    }
+
+    private static PackDimensions Dimensions(ElitePreset preset) => new(
+        preset.Text.Encoder.HiddenSize,
+        preset.Text.MaxPositions,
+        preset.Vision.Encoder.HiddenSize,
+        preset.Vision.ImageSize,
+        preset.Vision.Patches,
+        preset.UNet.CrossAttentionDim,
+        preset.UNet.LatentChannels,
+        preset.UNet.SampleSize,
+        preset.Vae.LatentSize * (1 << (preset.Vae.BlockOutChannels.Length - 1)));
+
+    private static PackFile Describe(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return new PackFile(Path.GetFileName(path), Convert.ToHexStringLower(SHA256.HashData(stream)), stream.Length);
+    }
+
+    /// <summary>The pack id ends with a hash of its contents, so two packs with the same id hold the same weights.</summary>
+    private static string PackHash(IEnumerable<PackFile> files) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", files.Select(f => f.Sha256)))))[..12];
+}
