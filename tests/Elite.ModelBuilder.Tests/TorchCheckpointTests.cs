@@ -356,9 +356,9 @@ public sealed class TorchCheckpointTests : IDisposable
         return path;
     }
 
-    private static TorchCheckpointException AssertError(string path, string expected)
+    private static CheckpointFormatException AssertError(string path, string expected)
     {
-        var error = Assert.Throws<TorchCheckpointException>(() => TorchCheckpoint.Open(path).Dispose());
+        var error = Assert.Throws<CheckpointFormatException>(() => TorchCheckpoint.Open(path).Dispose());
         Assert.Contains(path, error.Message);
         Assert.Contains(expected, error.Message);
         return error;

@@ -32,7 +32,7 @@ internal static class ModelsCommand
         {
             preset, output, seed, random, sd, clip, elite, fp16,
         };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var chosen = ElitePreset.Named(parse.GetValue(preset)!);
@@ -62,15 +62,15 @@ internal static class ModelsCommand
                 if (fromCheckpoints)
                 {
                     using var checkpoints = CheckpointWeights.Open(directories[0]!.FullName, directories[1]!.FullName, directories[2]!.FullName);
-                    manifest = PackBuilder.Build(chosen, checkpoints, "checkpoints", outputDirectory, floatType, new SyncProgress(stdout), cancellationToken);
+                    manifest = PackBuilder.Build(chosen, checkpoints, "checkpoints", outputDirectory, floatType, new SyncProgress(stdout));
                 }
                 else
                 {
                     var seedValue = parse.GetValue(seed);
-                    manifest = PackBuilder.Build(chosen, new RandomWeights(seedValue), $"random (seed {seedValue})", outputDirectory, floatType, new SyncProgress(stdout), cancellationToken);
+                    manifest = PackBuilder.Build(chosen, new RandomWeights(seedValue), $"random (seed {seedValue})", outputDirectory, floatType, new SyncProgress(stdout));
                 }
             }
-            catch (Exception e) when (e is CheckpointMismatchException or CheckpointFormatException or TorchCheckpointException or FileNotFoundException)
+            catch (Exception e) when (e is CheckpointMismatchException or CheckpointFormatException or FileNotFoundException)
             {
                 return Fail(parse, e.Message);
             }
@@ -144,7 +144,7 @@ internal static class ModelsCommand
         return command;
     }
 
-    private static Option<string> PresetOption() => new("--preset")
+    private static Option<string> PresetOption() => new Option<string>("--preset")
     {
         Description = "tiny or sd14-elite.",
         Required = true,

@@ -141,8 +141,5 @@ public sealed class SafetensorsCheckpoint : ICheckpoint
         _ => 2,
     };
 
-    private CheckpointFormatException Invalid(string problem) => new($"{Path} is not a valid safetensors file: {problem}.");
+    private CheckpointFormatException Invalid(string problem) => new(Path, $"not a valid safetensors file: {problem}");
 }
-
-/// <summary>A checkpoint file that cannot be read: not the format it claims, or damaged.</summary>
-public sealed class CheckpointFormatException(string message) : Exception(message);

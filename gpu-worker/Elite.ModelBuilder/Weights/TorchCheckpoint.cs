@@ -45,7 +45,7 @@ public sealed class TorchCheckpoint : ICheckpoint
     /// <summary>The tensors in the order of the pickle (a state dict's order; a plain dict's keys are sorted ordinally).</summary>
     public IReadOnlyDictionary<string, CheckpointTensor> Tensors { get; }
 
-    /// <exception cref="TorchCheckpointException">The file cannot be opened or is not a zip-format state dict this reader supports.</exception>
+    /// <exception cref="CheckpointFormatException">The file cannot be opened or is not a zip-format state dict this reader supports.</exception>
     public static TorchCheckpoint Open(string path)
     {
         FileStream file;
@@ -55,7 +55,7 @@ public sealed class TorchCheckpoint : ICheckpoint
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TorchCheckpointException(path, "cannot open the file: " + e.Message, e);
+            throw new CheckpointFormatException(path, "cannot open the file: " + e.Message, e);
         }
 
         try
@@ -81,7 +81,7 @@ public sealed class TorchCheckpoint : ICheckpoint
         }
     }
 
-    private TorchCheckpointException Error(string problem, Exception? inner = null) => new(Path, problem, inner);
+    private CheckpointFormatException Error(string problem, Exception? inner = null) => new(Path, problem, inner);
 
     private ZipArchive OpenZip()
     {

@@ -41,6 +41,10 @@ public sealed class WeightCatalog(IWeightSource source)
 
     public IEnumerable<UnusedWeight> Unused => unused.Values;
 
+    /// <summary>Every tensor a component's checkpoint holds: those read and those accepted unread, in ordinal name order.</summary>
+    public IReadOnlyList<DeclaredWeight> Listing(string component) =>
+        [.. Used.Concat(Unused.Select(u => u.Weight)).Where(w => w.Component == component).OrderBy(w => w.Name, StringComparer.Ordinal)];
+
     /// <summary>The weights of one component, as seen from one graph.</summary>
     public ComponentWeights For(string component, GraphBuilder graph, string initializerPrefix = "") => new(this, component, graph, initializerPrefix);
 

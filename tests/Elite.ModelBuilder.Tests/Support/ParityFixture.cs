@@ -41,13 +41,10 @@ internal sealed class ParityFixture : IDisposable
     {
         public Func<float[]> Values(DeclaredWeight weight, WeightInit init)
         {
-            var key = weight.Component switch
-            {
-                "global-mapper" or "local-mapper" when weight.Name.StartsWith(modulePrefix.Replace('.', '_'), StringComparison.Ordinal) =>
-                    weight.Component.Replace('-', '_') + ":" + weight.Name[modulePrefix.Length..],
-                _ when weight.Name.StartsWith(modulePrefix, StringComparison.Ordinal) => weight.Name[modulePrefix.Length..],
-                _ => weight.Name,
-            };
+            var name = weight.Name.StartsWith(modulePrefix, StringComparison.Ordinal) || weight.Name.StartsWith(modulePrefix.Replace('.', '_'), StringComparison.Ordinal)
+                ? weight.Name[modulePrefix.Length..]
+                : weight.Name;
+            var key = file.Tensors.ContainsKey(name) ? name : weight.Component.Replace('-', '_') + ":" + name;
             if (!file.Tensors.TryGetValue(key, out var tensor)) throw new KeyNotFoundException($"fixture {file.Path} has no {key} (builder asked for {weight.Component} {weight.Name})");
             Assert.Equal(tensor.Shape, weight.Shape);
             return tensor.ReadFloats;
