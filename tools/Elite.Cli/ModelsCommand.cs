@@ -100,7 +100,16 @@ internal static class ModelsCommand
             }
 
             stdout.WriteLine($"pack {manifest.Id}: preset {manifest.Preset}, {manifest.Dtype}, opset {manifest.Opset}, weights {manifest.Weights}");
-            foreach (var (name, graph) in manifest.Graphs)
+            var damaged = new HashSet<string>();
+            foreach (var file in manifest.Files)
+            {
+                var path = Path.Combine(folder, file.Name);
+                var actual = File.Exists(path) ? Sha256(path) : "missing";
+                if (actual != file.Sha256) damaged.Add(file.Name);
+                stdout.WriteLine($"{file.Name,-24} {file.Bytes / 1e6,10:F1} MB  {(actual == file.Sha256 ? "sha256 ok" : $"sha256 MISMATCH ({actual})")}");
+            }
+
+            foreach (var (name, graph) in manifest.Graphs.Where(g => !damaged.Contains(g.Value.File)))
             {
                 var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, graph.File)));
                 stdout.WriteLine($"{name}: {graph.Parameters:N0} parameters, {model.Graph.Node.Count} nodes");
@@ -108,17 +117,7 @@ internal static class ModelsCommand
                 foreach (var output in model.Graph.Output) stdout.WriteLine($"  out {Describe(output)}");
             }
 
-            var bad = 0;
-            foreach (var file in manifest.Files)
-            {
-                var path = Path.Combine(folder, file.Name);
-                var actual = File.Exists(path) ? Sha256(path) : "missing";
-                var ok = actual == file.Sha256;
-                bad += ok ? 0 : 1;
-                stdout.WriteLine($"{file.Name,-24} {file.Bytes / 1e6,10:F1} MB  {(ok ? "sha256 ok" : $"sha256 MISMATCH ({actual})")}");
-            }
-
-            return bad == 0 ? 0 : Fail(parse, $"{bad} file(s) do not match the manifest.");
+            return damaged.Count == 0 ? 0 : Fail(parse, $"{damaged.Count} file(s) do not match the manifest: {string.Join(", ", damaged)}.");
         });
         return command;
     }

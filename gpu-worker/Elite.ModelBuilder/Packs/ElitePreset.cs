@@ -27,7 +27,7 @@ public sealed record ElitePreset(string Name, ClipTextConfig Text, ClipVisionCon
         new ClipTextConfig(new ClipEncoderConfig(HiddenSize: 32, Heads: 2, IntermediateSize: 128, Layers: 12)),
         new ClipVisionConfig(new ClipEncoderConfig(HiddenSize: 32, Heads: 2, IntermediateSize: 128, Layers: 24)),
         new MapperConfig(InputDim: 32, OutputDim: 32, Tokens: 257),
-        new UNetConfig([32, 64, 128, 128], CrossAttentionDim: 32, NormGroups: 8),
+        new UNetConfig([32, 64, 128, 128], Heads: 1, CrossAttentionDim: 32, NormGroups: 8),
         new VaeConfig([16, 32, 32, 32], NormGroups: 8));
 
     public static IReadOnlyList<ElitePreset> All { get; } = [Tiny, Sd14Elite];

@@ -31,15 +31,20 @@ internal static class OrtRunner
         }
     }
 
+    /// <summary>Runs <paramref name="session"/>; float feeds are converted to float16 where the graph takes float16, and outputs come back as float32.</summary>
     public static Dictionary<string, float[]> Run(InferenceSession session, IReadOnlyDictionary<string, Feed> feeds)
     {
         var inputs = feeds.Select(f => f.Value.Values switch
         {
+            float[] floats when session.InputMetadata[f.Key].ElementDataType == TensorElementType.Float16 =>
+                NamedOnnxValue.CreateFromTensor(f.Key, new DenseTensor<Float16>(floats.Select(v => (Float16)v).ToArray(), f.Value.Shape)),
             float[] floats => NamedOnnxValue.CreateFromTensor(f.Key, new DenseTensor<float>(floats, f.Value.Shape)),
             long[] longs => NamedOnnxValue.CreateFromTensor(f.Key, new DenseTensor<long>(longs, f.Value.Shape)),
             _ => throw new ArgumentException($"unsupported feed type for {f.Key}"),
         }).ToList();
         using var results = session.Run(inputs);
-        return results.ToDictionary(r => r.Name, r => r.AsTensor<float>().ToArray());
+        return results.ToDictionary(
+            r => r.Name,
+            r => r.ElementType == TensorElementType.Float16 ? [.. r.AsTensor<Float16>().Select(v => (float)v)] : r.AsTensor<float>().ToArray());
     }
 }
