@@ -29,6 +29,21 @@ internal static class Layers
         return w.Graph.Conv(x, weight, b, stride, padding);
     }
 
+    /// <summary>
+    /// diffusers ResnetBlock2D: GroupNorm, SiLU, 3×3 conv, + the projected time embedding (UNet only),
+    /// GroupNorm, SiLU, 3×3 conv, + the input (through a 1×1 conv where the channel count changes).
+    /// </summary>
+    public static Tensor ResnetBlock(ComponentWeights w, string name, Tensor x, Tensor? temb, long inChannels, long outChannels, int groups, float epsilon)
+    {
+        var g = w.Graph;
+        using var scope = g.Scope(name);
+        var h = Conv2d(w, $"{name}.conv1", g.Silu(GroupNorm(w, $"{name}.norm1", x, inChannels, groups, epsilon)), inChannels, outChannels, 3, padding: 1);
+        if (temb is not null) h = g.Add(h, g.Unsqueeze(Linear(w, $"{name}.time_emb_proj", g.Silu(temb), temb[1].Size, outChannels), 2, 3));
+        h = Conv2d(w, $"{name}.conv2", g.Silu(GroupNorm(w, $"{name}.norm2", h, outChannels, groups, epsilon)), outChannels, outChannels, 3, padding: 1);
+        var shortcut = inChannels == outChannels ? x : Conv2d(w, $"{name}.conv_shortcut", x, inChannels, outChannels, 1);
+        return g.Add(shortcut, h);
+    }
+
     /// <summary>[B, N, heads·d] to [B, heads, N, d].</summary>
     public static Tensor SplitHeads(GraphBuilder g, Tensor x, int heads) =>
         g.Transpose(g.Reshape(x, 0, x[1].Size, heads, x[2].Size / heads), 0, 2, 1, 3);

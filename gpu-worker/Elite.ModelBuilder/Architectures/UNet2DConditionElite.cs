@@ -136,18 +136,8 @@ public static class UNet2DConditionElite
         return Linear(w, "time_embedding.linear_2", h, timeEmbedDim, timeEmbedDim);
     }
 
-    /// <summary>diffusers ResnetBlock2D: GroupNorm, SiLU, conv, + time projection, GroupNorm, SiLU, conv, + (1×1 conv) shortcut.</summary>
-    internal static Tensor Resnet(ComponentWeights w, string name, Tensor x, Tensor temb, long inChannels, long outChannels, UNetConfig config)
-    {
-        var g = w.Graph;
-        using var scope = g.Scope(name);
-        var h = Conv2d(w, $"{name}.conv1", g.Silu(GroupNorm(w, $"{name}.norm1", x, inChannels, config.NormGroups, config.NormEpsilon)), inChannels, outChannels, 3, padding: 1);
-        var time = Linear(w, $"{name}.time_emb_proj", g.Silu(temb), temb[1].Size, outChannels);
-        h = g.Add(h, g.Unsqueeze(time, 2, 3));
-        h = Conv2d(w, $"{name}.conv2", g.Silu(GroupNorm(w, $"{name}.norm2", h, outChannels, config.NormGroups, config.NormEpsilon)), outChannels, outChannels, 3, padding: 1);
-        var shortcut = inChannels == outChannels ? x : Conv2d(w, $"{name}.conv_shortcut", x, inChannels, outChannels, 1);
-        return g.Add(shortcut, h);
-    }
+    internal static Tensor Resnet(ComponentWeights w, string name, Tensor x, Tensor temb, long inChannels, long outChannels, UNetConfig config) =>
+        ResnetBlock(w, name, x, temb, inChannels, outChannels, config.NormGroups, config.NormEpsilon);
 
     /// <summary>diffusers Downsample2D: a 3×3 convolution with stride 2.</summary>
     internal static Tensor Downsample(ComponentWeights w, string name, Tensor x, long channels) =>

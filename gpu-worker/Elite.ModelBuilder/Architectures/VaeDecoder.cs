@@ -56,16 +56,8 @@ public static class VaeDecoder
         DeclareEncoderUnused(w, config);
     }
 
-    /// <summary>diffusers ResnetBlock2D without a time embedding.</summary>
-    internal static Tensor Resnet(ComponentWeights w, string name, Tensor x, long inChannels, long outChannels, VaeConfig config)
-    {
-        var g = w.Graph;
-        using var scope = g.Scope(name);
-        var h = Conv2d(w, $"{name}.conv1", g.Silu(GroupNorm(w, $"{name}.norm1", x, inChannels, config.NormGroups, config.NormEpsilon)), inChannels, outChannels, 3, padding: 1);
-        h = Conv2d(w, $"{name}.conv2", g.Silu(GroupNorm(w, $"{name}.norm2", h, outChannels, config.NormGroups, config.NormEpsilon)), outChannels, outChannels, 3, padding: 1);
-        var shortcut = inChannels == outChannels ? x : Conv2d(w, $"{name}.conv_shortcut", x, inChannels, outChannels, 1);
-        return g.Add(shortcut, h);
-    }
+    internal static Tensor Resnet(ComponentWeights w, string name, Tensor x, long inChannels, long outChannels, VaeConfig config) =>
+        ResnetBlock(w, name, x, temb: null, inChannels, outChannels, config.NormGroups, config.NormEpsilon);
 
     /// <summary>diffusers 0.11 AttentionBlock: one head over all positions, residual.</summary>
     internal static Tensor Attention(ComponentWeights w, string name, Tensor x, long channels, VaeConfig config)
