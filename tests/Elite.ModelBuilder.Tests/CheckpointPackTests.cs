@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using System.Runtime.InteropServices;
 using Elite.ModelBuilder.Packs;
 using Elite.ModelBuilder.Tests.Support;

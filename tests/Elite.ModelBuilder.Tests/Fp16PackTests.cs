@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Packs;
 using Elite.ModelBuilder.Tests.Support;
@@ -32,10 +33,10 @@ public sealed class Fp16PackTests(TinyPack float32) : IClassFixture<TinyPack>
             };
             var decoderFeeds = new Dictionary<string, Feed> { ["latent"] = Feed.Floats(Noise(4 * 64 * 64), 1, 4, 64, 64) };
 
-            using var unet16 = new InferenceSession(Path.Combine(directory.FullName, manifest.Graphs[EliteGraphs.UNet].File));
-            using var decoder16 = new InferenceSession(Path.Combine(directory.FullName, manifest.Graphs[EliteGraphs.VaeDecoder].File));
-            Approx.Equal(OrtRunner.Run(float32.Session(EliteGraphs.UNet), unetFeeds)["noise_pred"], OrtRunner.Run(unet16, unetFeeds)["noise_pred"], 2e-2f);
-            Approx.Equal(OrtRunner.Run(float32.Session(EliteGraphs.VaeDecoder), decoderFeeds)["image"], OrtRunner.Run(decoder16, decoderFeeds)["image"], 2e-2f);
+            using var unet16 = new InferenceSession(Path.Combine(directory.FullName, manifest.Graphs[GraphNames.UNet.Name].File));
+            using var decoder16 = new InferenceSession(Path.Combine(directory.FullName, manifest.Graphs[GraphNames.VaeDecoder.Name].File));
+            Approx.Equal(OrtRunner.Run(float32.Session(GraphNames.UNet.Name), unetFeeds)["noise_pred"], OrtRunner.Run(unet16, unetFeeds)["noise_pred"], 2e-2f);
+            Approx.Equal(OrtRunner.Run(float32.Session(GraphNames.VaeDecoder.Name), decoderFeeds)["image"], OrtRunner.Run(decoder16, decoderFeeds)["image"], 2e-2f);
         }
         finally
         {

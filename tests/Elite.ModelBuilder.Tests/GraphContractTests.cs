@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Packs;
 using Elite.ModelBuilder.Weights;
@@ -37,8 +38,8 @@ public sealed class GraphContractTests(TinyPack tiny) : IClassFixture<TinyPack>
     [Fact]
     public void Tiny_pack_files_match_the_spec_table_at_tiny_widths()
     {
-        Assert.Equal(EliteGraphs.Names, tiny.Manifest.Graphs.Keys);
-        foreach (var name in EliteGraphs.Names)
+        Assert.Equal(GraphNames.All, tiny.Manifest.Graphs.Keys);
+        foreach (var name in GraphNames.All)
         {
             var session = tiny.Session(name);
             var actual = session.InputMetadata.Select(m => Describe("in", m.Key, m.Value))

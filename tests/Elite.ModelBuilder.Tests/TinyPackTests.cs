@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using System.Diagnostics;
 using Elite.ModelBuilder.Packs;
 using Elite.ModelBuilder.Tests.Support;
@@ -53,14 +54,14 @@ public sealed class TinyPackTests(TinyPack pack, ITestOutputHelper output) : ICl
     public void Every_graph_runs_and_gives_finite_outputs_of_the_spec_shapes()
     {
         var pixels = Noise(1, 2 * 3 * 224 * 224);
-        var feats = Run(EliteGraphs.ClipVision, new() { ["pixel_values"] = Feed.Floats(pixels, 2, 3, 224, 224) })["feats"];
+        var feats = Run(GraphNames.ClipVision.Name, new() { ["pixel_values"] = Feed.Floats(pixels, 2, 3, 224, 224) })["feats"];
         Assert.Equal(5 * 2 * 257 * 32, feats.Length);
 
-        var words = Run(EliteGraphs.GlobalMapper, new() { ["feats"] = Feed.Floats(feats, 5, 2, 257, 32) })["words"];
+        var words = Run(GraphNames.GlobalMapper.Name, new() { ["feats"] = Feed.Floats(feats, 5, 2, 257, 32) })["words"];
         Assert.Equal(2 * 5 * Width, words.Length);
 
         var mask = Enumerable.Range(0, 2 * 256).Select(i => i % 3 == 0 ? 0f : 1f).ToArray();
-        var local = Run(EliteGraphs.LocalMapper, new() { ["feats"] = Feed.Floats(feats, 5, 2, 257, 32), ["mask16"] = Feed.Floats(mask, 2, 256, 1) })["local_embeds"];
+        var local = Run(GraphNames.LocalMapper.Name, new() { ["feats"] = Feed.Floats(feats, 5, 2, 257, 32), ["mask16"] = Feed.Floats(mask, 2, 256, 1) })["local_embeds"];
         Assert.Equal(2 * 256 * Width, local.Length);
         Assert.All(Enumerable.Range(0, 2 * 256).Where(t => mask[t] == 0), t => Assert.All(local.Skip(t * Width).Take(Width), v => Assert.Equal(0f, v)));
 
@@ -70,7 +71,7 @@ public sealed class TinyPackTests(TinyPack pack, ITestOutputHelper output) : ICl
         var noise = Unet(Noise(2, 2 * 4 * 64 * 64), text, local, [5, -1], [0.6f, 0f]);
         Assert.Equal(2 * 4 * 64 * 64, noise.Length);
 
-        var image = Run(EliteGraphs.VaeDecoder, new() { ["latent"] = Feed.Floats(Noise(3, 4 * 64 * 64), 1, 4, 64, 64) })["image"];
+        var image = Run(GraphNames.VaeDecoder.Name, new() { ["latent"] = Feed.Floats(Noise(3, 4 * 64 * 64), 1, 4, 64, 64) })["image"];
         Assert.Equal(3 * 512 * 512, image.Length);
 
         foreach (var values in new[] { feats, words, local, text, noise, image }) Assert.All(values, v => Assert.True(float.IsFinite(v)));
@@ -162,7 +163,7 @@ public sealed class TinyPackTests(TinyPack pack, ITestOutputHelper output) : ICl
             prompt.CopyTo(ids, b * Tokens);
         }
 
-        return Run(EliteGraphs.TextEncoder, new()
+        return Run(GraphNames.TextEncoder.Name, new()
         {
             ["input_ids"] = Feed.Int64s(ids, batch, Tokens),
             ["inj_embedding"] = Feed.Floats(injected, batch, 1, Width),
@@ -173,7 +174,7 @@ public sealed class TinyPackTests(TinyPack pack, ITestOutputHelper output) : ICl
     private float[] Unet(float[] sample, float[] text, float[] local, long[] localIndex, float[] lambda)
     {
         var batch = localIndex.Length;
-        return Run(EliteGraphs.UNet, new()
+        return Run(GraphNames.UNet.Name, new()
         {
             ["sample"] = Feed.Floats(sample, batch, 4, 64, 64),
             ["timestep"] = Feed.Floats([.. Enumerable.Repeat(500.5f, batch)], batch),

@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 using static Elite.ModelBuilder.Architectures.Layers;
@@ -22,9 +23,9 @@ public static class ClipTextModel
         var d = config.Encoder.HiddenSize;
         var length = config.MaxPositions;
         var batch = Dim.Named("B");
-        var inputIds = g.Input("input_ids", ElementType.Int64, batch, length);
-        var injected = g.Input("inj_embedding", g.FloatType, batch, 1, d);
-        var injectIndex = g.Input("inj_index", ElementType.Int64, batch);
+        var inputIds = g.Input(GraphNames.TextEncoder.InputIds, ElementType.Int64, batch, length);
+        var injected = g.Input(GraphNames.TextEncoder.InjEmbedding, g.FloatType, batch, 1, d);
+        var injectIndex = g.Input(GraphNames.TextEncoder.InjIndex, ElementType.Int64, batch);
 
         var tokens = g.Gather(w.Get($"{Prefix}.embeddings.token_embedding.weight", WeightInit.Embedding, config.VocabSize, d), inputIds);
         var positions = g.Int64s([1, length], [.. Enumerable.Range(0, length).Select(i => (long)i)]);
@@ -38,7 +39,7 @@ public static class ClipTextModel
             x = ClipEncoder.Layer(w, $"{Prefix}.encoder.layers.{i}", x, config.Encoder, mask);
         }
 
-        g.Output(LayerNorm(w, $"{Prefix}.final_layer_norm", x, d, config.Encoder.LayerNormEpsilon), "last_hidden_state");
+        g.Output(LayerNorm(w, $"{Prefix}.final_layer_norm", x, d, config.Encoder.LayerNormEpsilon), GraphNames.TextEncoder.LastHiddenState);
         w.UnusedBuffer($"{Prefix}.embeddings.position_ids", "a buffer holding arange(77), not a weight", 1, length);
     }
 

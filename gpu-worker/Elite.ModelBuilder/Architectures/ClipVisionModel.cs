@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 using static Elite.ModelBuilder.Architectures.Layers;
@@ -27,7 +28,7 @@ public static class ClipVisionModel
         var w = catalog.For(Component, g);
         var d = config.Encoder.HiddenSize;
         var tokens = config.Patches + 1;
-        var pixels = g.Input("pixel_values", g.FloatType, Dim.Named("B"), 3, config.ImageSize, config.ImageSize);
+        var pixels = g.Input(GraphNames.ClipVision.PixelValues, g.FloatType, Dim.Named("B"), 3, config.ImageSize, config.ImageSize);
 
         var patches = Conv2d(w, $"{Prefix}.embeddings.patch_embedding", pixels, 3, d, config.PatchSize, stride: config.PatchSize, bias: false);
         patches = g.Transpose(g.Reshape(patches, 0, d, config.Patches), 0, 2, 1);
@@ -43,7 +44,7 @@ public static class ClipVisionModel
             hidden.Add(x = ClipEncoder.Layer(w, $"{Prefix}.encoder.layers.{i}", x, config.Encoder, mask: null));
         }
 
-        g.Output(g.Concat(0, [.. FeatureLayers.Select(layer => g.Unsqueeze(hidden[layer], 0))]), "feats");
+        g.Output(g.Concat(0, [.. FeatureLayers.Select(layer => g.Unsqueeze(hidden[layer], 0))]), GraphNames.ClipVision.Feats);
 
         const string pooledOnly = "post_layernorm applies to the pooled CLS output, which ELITE does not use";
         w.Unused($"{Prefix}.post_layernorm.weight", pooledOnly, d);

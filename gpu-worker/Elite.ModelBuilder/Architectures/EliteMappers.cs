@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 using static Elite.ModelBuilder.Architectures.Layers;
@@ -34,7 +35,7 @@ public static class EliteMappers
             var (cls, patches) = Level(g, feats, i, config);
             return g.Add(Mlp(w, $"mapping_{i}", cls, config), g.ReduceMean(Mlp(w, $"mapping_patch_{i}", patches, config), 1, keepDims: true));
         });
-        g.Output(g.Concat(1, [.. words]), "words");
+        g.Output(g.Concat(1, [.. words]), GraphNames.GlobalMapper.Words);
     }
 
     /// <summary>Local mapping (spec §3.2): mean over levels of mapping_i(CLS) + mapping_patch_i(patches), times the 16×16 object mask.</summary>
@@ -42,7 +43,7 @@ public static class EliteMappers
     {
         var w = catalog.For(LocalComponent, g, LocalInitializerPrefix);
         var feats = FeaturesInput(g, config);
-        var mask = g.Input("mask16", g.FloatType, Dim.Named("B"), config.Tokens - 1, 1);
+        var mask = g.Input(GraphNames.LocalMapper.Mask16, g.FloatType, Dim.Named("B"), config.Tokens - 1, 1);
         Tensor? sum = null;
         for (var i = 0; i < MapperConfig.Levels; i++)
         {
@@ -52,11 +53,11 @@ public static class EliteMappers
         }
 
         var mean = g.Mul(sum!, g.Scalar(1f / MapperConfig.Levels));
-        g.Output(g.Mul(mean, mask), "local_embeds");
+        g.Output(g.Mul(mean, mask), GraphNames.LocalMapper.LocalEmbeds);
     }
 
     private static Tensor FeaturesInput(GraphBuilder g, MapperConfig config) =>
-        g.Input("feats", g.FloatType, MapperConfig.Levels, Dim.Named("B"), config.Tokens, config.InputDim);
+        g.Input(GraphNames.ClipVision.Feats, g.FloatType, MapperConfig.Levels, Dim.Named("B"), config.Tokens, config.InputDim);
 
     private static (Tensor Cls, Tensor Patches) Level(GraphBuilder g, Tensor feats, int level, MapperConfig config)
     {

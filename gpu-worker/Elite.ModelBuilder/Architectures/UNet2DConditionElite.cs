@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 using static Elite.ModelBuilder.Architectures.Layers;
@@ -41,18 +42,18 @@ public static class UNet2DConditionElite
     public static void Build(GraphBuilder g, WeightCatalog catalog, UNetConfig config)
     {
         var batch = Dim.Named("B");
-        var sample = g.Input("sample", g.FloatType, batch, config.LatentChannels, config.SampleSize, config.SampleSize);
-        var timestep = g.Input("timestep", ElementType.Float, batch);
-        var text = g.Input("encoder_hidden_states", g.FloatType, batch, config.TextTokens, config.CrossAttentionDim);
-        var local = g.Input("local_embeds", g.FloatType, batch, config.LocalTokens, config.CrossAttentionDim);
-        var localIndex = g.Input("local_index", ElementType.Int64, batch);
-        var lambda = g.Input("llambda", ElementType.Float, batch);
+        var sample = g.Input(GraphNames.UNet.Sample, g.FloatType, batch, config.LatentChannels, config.SampleSize, config.SampleSize);
+        var timestep = g.Input(GraphNames.UNet.Timestep, ElementType.Float, batch);
+        var text = g.Input(GraphNames.UNet.EncoderHiddenStates, g.FloatType, batch, config.TextTokens, config.CrossAttentionDim);
+        var local = g.Input(GraphNames.UNet.LocalEmbeds, g.FloatType, batch, config.LocalTokens, config.CrossAttentionDim);
+        var localIndex = g.Input(GraphNames.UNet.LocalIndex, ElementType.Int64, batch);
+        var lambda = g.Input(GraphNames.UNet.Lambda, ElementType.Float, batch);
 
         var weights = new UNetWeights(
             catalog.For(Component, g),
             catalog.For(EliteMappers.GlobalComponent, g, EliteMappers.GlobalInitializerPrefix),
             catalog.For(EliteMappers.LocalComponent, g, EliteMappers.LocalInitializerPrefix));
-        g.Output(Forward(weights, config, Context(g, text, local, localIndex, lambda), sample, timestep), "noise_pred");
+        g.Output(Forward(weights, config, Context(g, text, local, localIndex, lambda), sample, timestep), GraphNames.UNet.NoisePred);
     }
 
     /// <summary>ELITE's attention context from the graph inputs: the placeholder index becomes a one-hot column selector.</summary>

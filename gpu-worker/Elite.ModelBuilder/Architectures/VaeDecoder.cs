@@ -1,3 +1,4 @@
+using Elite.Inference.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 using static Elite.ModelBuilder.Architectures.Layers;
@@ -27,7 +28,7 @@ public static class VaeDecoder
     {
         var w = catalog.For(Component, g);
         var channels = config.BlockOutChannels;
-        var latent = g.Input("latent", g.FloatType, Dim.Named("B"), config.LatentChannels, config.LatentSize, config.LatentSize);
+        var latent = g.Input(GraphNames.VaeDecoder.Latent, g.FloatType, Dim.Named("B"), config.LatentChannels, config.LatentSize, config.LatentSize);
 
         var x = Conv2d(w, "post_quant_conv", latent, config.LatentChannels, config.LatentChannels, 1);
         var deepest = channels[^1];
@@ -52,7 +53,7 @@ public static class VaeDecoder
         }
 
         x = g.Silu(GroupNorm(w, "decoder.conv_norm_out", x, channels[0], config.NormGroups, config.NormEpsilon));
-        g.Output(Conv2d(w, "decoder.conv_out", x, channels[0], 3, 3, padding: 1), "image");
+        g.Output(Conv2d(w, "decoder.conv_out", x, channels[0], 3, 3, padding: 1), GraphNames.VaeDecoder.Image);
         DeclareEncoderUnused(w, config);
     }
 

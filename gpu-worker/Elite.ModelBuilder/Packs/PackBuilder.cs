@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Elite.Inference.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Elite.ModelBuilder.Packs;
+namespace Elite.Inference.Packs;
 
 /// <summary>A file of a model pack, with the checksum the worker verifies before taking work.</summary>
 public sealed record PackFile(string Name, string Sha256, long Bytes);
