@@ -10,5 +10,8 @@ internal static class EliteCommand
         {
             StorageCommand.Create(),
             ModelsCommand.Create(),
+            EncodeCommand.Create(),
+            GenerateCommand.Create(),
+            BenchCommand.Create(),
         };
 }

@@ -63,12 +63,12 @@ internal static class ModelsCommand
                 if (fromCheckpoints)
                 {
                     using var checkpoints = CheckpointWeights.Open(directories[0]!.FullName, directories[1]!.FullName, directories[2]!.FullName);
-                    manifest = PackBuilder.Build(chosen, checkpoints, "checkpoints", outputDirectory, floatType, new SyncProgress(stdout));
+                    manifest = PackBuilder.Build(chosen, checkpoints, "checkpoints", outputDirectory, floatType, new SyncProgress<string>(line => stdout.WriteLine("  " + line)));
                 }
                 else
                 {
                     var seedValue = parse.GetValue(seed);
-                    manifest = PackBuilder.Build(chosen, new RandomWeights(seedValue), $"random (seed {seedValue})", outputDirectory, floatType, new SyncProgress(stdout));
+                    manifest = PackBuilder.Build(chosen, new RandomWeights(seedValue), $"random (seed {seedValue})", outputDirectory, floatType, new SyncProgress<string>(line => stdout.WriteLine("  " + line)));
                 }
             }
             catch (Exception e) when (e is CheckpointMismatchException or CheckpointFormatException or FileNotFoundException)
@@ -167,11 +167,5 @@ internal static class ModelsCommand
     {
         parse.InvocationConfiguration.Error.WriteLine($"elite {parse.CommandResult.Command.Name}: {message}");
         return 2;
-    }
-
-    /// <summary>Writes progress lines as they come (Progress&lt;T&gt; would post them to the thread pool, out of order).</summary>
-    private sealed class SyncProgress(TextWriter writer) : IProgress<string>
-    {
-        public void Report(string value) => writer.WriteLine("  " + value);
     }
 }

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Elite.Inference.Concepts;
+using Elite.Inference.Generation;
+using Elite.Inference.Text;
+using Spectre.Console;
+
+namespace Elite.Cli;
+
+/// <summary><c>elite bench generate</c>: images per second by batch size, and where the time goes.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var inference = new InferenceOptions();
+        var batches = new Option<string>("--batch") { Description = "Batch sizes to measure, e.g. 1,2,4,8.", DefaultValueFactory = _ => "1,2,4,8" };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps per image.", DefaultValueFactory = _ => 20 };
+        var scheduler = new Option<string>("--scheduler") { Description = "lms, ddim, euler_a or dpmpp_2m.", DefaultValueFactory = _ => GenerationDefaults.Scheduler };
+        var generate = new Command("generate", "Measure batched generation on a model pack, all batch sizes in one run (ratios are comparable, absolute times are this machine's).")
+        {
+            batches, steps, scheduler,
+        };
+        foreach (var option in inference.All) generate.Options.Add(option);
+        generate.SetAction((parse, cancellationToken) => Task.FromResult(CommandHelpers.Guard(parse, () =>
+        {
+            var sizes = parse.GetValue(batches)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+            if (sizes.Count == 0 || sizes.Any(s => s < 1)) throw new ArgumentException("--batch takes positive sizes, e.g. 1,2,4,8.");
+            var settings = new GenerationSettings(parse.GetValue(steps), parse.GetValue(scheduler)!);
+
+            using var models = inference.Load(parse);
+            var tokenizer = ClipTokenizer.Load(CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"));
+            var concept = RandomConcept(models.Manifest.Id, models.Manifest.Dimensions.TextHidden);
+            var prompt = tokenizer.Encode("a photo of S on the beach");
+            var negative = tokenizer.EncodeWithoutPlaceholder("");
+            GenerationRequest Request(int seed) => new(concept, prompt, negative, seed);
+            var generator = new Generator(models);
+            generator.Generate([Request(0)], settings with { Steps = 1 }, cancellationToken: cancellationToken); // warm-up: first runs allocate and tune
+
+            var table = new Table().AddColumns("batch", "s/image", "images/s", "text enc", "UNet", "VAE", "outside ORT");
+            foreach (var size in sizes)
+            {
+                var clock = Stopwatch.StartNew();
+                var result = generator.Generate([.. Enumerable.Range(1, size).Select(Request)], settings, cancellationToken: cancellationToken);
+                var wall = clock.Elapsed.TotalSeconds;
+                var t = result.Timings;
+                table.AddRow(
+                    size.ToString(),
+                    $"{wall / size:F3}",
+                    $"{size / wall:F3}",
+                    $"{t.TextEncoder.TotalSeconds:F3} s",
+                    $"{t.UNet.TotalSeconds:F3} s",
+                    $"{t.VaeDecoder.TotalSeconds:F3} s",
+                    $"{t.OutsideShare:P1}");
+            }
+
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
+            console.WriteLine($"pack {models.Manifest.Id} ({models.Manifest.Dtype}) on {models.ExecutionProvider}, {settings.Steps} {settings.Scheduler} steps, guidance on (2 UNet rows per image)");
+            console.Write(table);
+            return 0;
+        })));
+        return new Command("bench", "Benchmarks, printing ratios measured in one run.") { generate };
+    }
+
+    private static ConceptEmbedding RandomConcept(string packId, int width)
+    {
+        var random = new Random(0);
+        float[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => (random.NextSingle() * 2f) - 1f)];
+        return new ConceptEmbedding(packId, width, Values(ConceptEmbedding.WordCount * width), Values(ConceptEmbedding.LocalTokens * width), "bench");
+    }
+}
