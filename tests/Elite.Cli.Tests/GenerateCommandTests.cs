@@ -26,12 +26,12 @@ public sealed class GenerateCommandTests(TinyPack pack) : IClassFixture<TinyPack
         Assert.Equal("3", text["steps"]);
         Assert.Equal("0.8", text["lambda"]);
         Assert.StartsWith("tiny-", text["pack"]);
-        var image = ImageDecoder.Decode(await File.ReadAllBytesAsync(pngs[0]), new ImageLimits());
+        var image = ImageDecoder.Decode(await File.ReadAllBytesAsync(pngs[0]), ImageLimits.Default);
         Assert.Equal((512, 512), (image.Width, image.Height));
 
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.FullName, "results.json")));
         Assert.Equal(4, results.RootElement.GetProperty("images").GetArrayLength());
-        Assert.Equal(12, result.Output.Split('\n').Count(l => l.Contains("\"event\":\"step\"")));
+        Assert.Equal(3, result.Output.Split('\n').Count(l => l.Contains("\"event\":\"step\"")));
     }
 
     [Fact]
@@ -50,8 +50,8 @@ public sealed class GenerateCommandTests(TinyPack pack) : IClassFixture<TinyPack
         Assert.Equal(0, (await Cli.RunAsync(["generate", "--concept", concept, "--out", fromFile, .. common])).ExitCode);
         Assert.Equal(0, (await Cli.RunAsync(["generate", "--concept", AssetPath("chelsea.png"), "--out", fromPhoto, .. common])).ExitCode);
         Assert.Equal(
-            ImageDecoder.Decode(await File.ReadAllBytesAsync(Directory.GetFiles(fromFile, "*.png").Single()), new ImageLimits()).Rgb,
-            ImageDecoder.Decode(await File.ReadAllBytesAsync(Directory.GetFiles(fromPhoto, "*.png").Single()), new ImageLimits()).Rgb);
+            ImageDecoder.Decode(await File.ReadAllBytesAsync(Directory.GetFiles(fromFile, "*.png").Single()), ImageLimits.Default).Rgb,
+            ImageDecoder.Decode(await File.ReadAllBytesAsync(Directory.GetFiles(fromPhoto, "*.png").Single()), ImageLimits.Default).Rgb);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ namespace Elite.Cli.Tests;
 /// <summary>A tiny model pack built once through <c>elite models build</c>.</summary>
 public sealed class TinyPack : IDisposable
 {
-    private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("elite-cli-tiny-");
+    private readonly DirectoryInfo directory = System.IO.Directory.CreateTempSubdirectory("elite-cli-tiny-");
 
     public TinyPack()
     {

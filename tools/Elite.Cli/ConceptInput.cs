@@ -14,7 +14,7 @@ internal static class ConceptInput
 
     public static ConceptEmbedding Encode(EliteModels models, string imagePath, string? maskPath, string? dumpDirectory, CancellationToken cancellationToken)
     {
-        var limits = new ImageLimits();
+        var limits = ImageLimits.Default;
         var image = ImageDecoder.Decode(File.ReadAllBytes(imagePath), limits);
         var mask = maskPath is null ? null : ImageDecoder.DecodeMask(File.ReadAllBytes(maskPath), limits, image.Width, image.Height);
         using var masker = mask is null && image.Alpha is null ? new U2NetMasker(CommandHelpers.AssetPath("u2netp.onnx")) : null;

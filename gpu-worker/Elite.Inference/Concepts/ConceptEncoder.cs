@@ -1,3 +1,4 @@
+using Elite.Inference.Imaging;
 using Elite.Inference.Packs;
 using Elite.Inference.Runtime;
 using static Elite.Inference.Runtime.GraphRun;
@@ -9,9 +10,22 @@ namespace Elite.Inference.Concepts;
 /// image in one batch of two, the global mapper on the full image's features (the words), the local
 /// mapper on the object's features and the 16×16 mask (the local embeddings).
 /// </summary>
-public sealed class ConceptEncoder(EliteModels models)
+public sealed class ConceptEncoder(EliteModels models, U2NetMasker? masker = null)
 {
     private const int Levels = ConceptEmbedding.WordCount;
+
+    /// <summary>
+    /// Encodes a photo. The object mask is, in order: <paramref name="mask"/> (uploaded), the photo's own
+    /// alpha, or an automatic u2netp mask; the embedding records which.
+    /// </summary>
+    public (ConceptEmbedding Concept, ElitePreprocessed Preprocessed) Encode(RgbImage image, ObjectMask? mask, CancellationToken cancellationToken = default)
+    {
+        mask ??= ObjectMask.FromAlpha(image)
+            ?? masker?.Predict(image)
+            ?? throw new InvalidOperationException("the photo has no mask and no alpha, and no automatic masker was given.");
+        var preprocessed = ClipPreprocessor.Prepare(image, mask);
+        return (Encode(preprocessed.Image, preprocessed.ObjectImage, preprocessed.Mask16, mask.Source, cancellationToken), preprocessed);
+    }
 
     /// <param name="image">The CLIP input of the full image, [3,224,224] normalised.</param>
     /// <param name="objectImage">The same for image × mask.</param>

@@ -55,7 +55,7 @@ public sealed class Generator(EliteModels models)
         context.Flush();
         local.Flush();
 
-        var noise = requests.Select(r => new GaussianNoise(unchecked((ulong)r.Seed))).ToArray();
+        var noise = requests.Select(r => new GaussianNoise(r.Seed)).ToArray();
         var schedulers = requests.Select(_ => Schedulers.Create(settings.Scheduler, settings.Steps, settings.KarrasSigmas)).ToArray();
         var latents = new float[n][];
         for (var i = 0; i < n; i++)
