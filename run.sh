@@ -11,7 +11,7 @@ cd "$ROOT"
 ASSETS="$ROOT/assets"
 SOLUTION="$ROOT/Elite.Pipeline.sln"
 CONFIGURATION="${CONFIGURATION:-Release}"
-CLI_DLL="$ROOT/tools/Elite.Cli/bin/$CONFIGURATION/net10.0/elite.dll"
+CLI_DLL="$ROOT/tools/Elite.Cli/bin/$CONFIGURATION/net10.0/linux-x64/elite.dll"
 # Azurite's well-known development account (public, documented by Microsoft; not a secret).
 AZURITE_ACCOUNT=devstoreaccount1
 AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
