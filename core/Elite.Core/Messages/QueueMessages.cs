@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace Elite.Core.Messages;
+
+/// <summary>Asks the worker to encode an uploaded concept photo (queue <c>encode</c>).</summary>
+public sealed record EncodeRequest(string ConceptId, string ImageBlob, string? MaskBlob);
+
+/// <summary>
+/// One image to generate (queue <c>generate</c>). It carries everything the worker needs, so a batch
+/// is formed from messages alone; the task row in table <c>Tasks</c> holds its state.
+/// </summary>
+public sealed record GenerateTask(
+    string JobId,
+    string TaskId,
+    string ConceptId,
+    string Prompt,
+    string NegativePrompt,
+    long Seed,
+    int Steps,
+    float Guidance,
+    float Lambda,
+    string Scheduler);
+
+/// <summary>A job finished (queue <c>job-events</c>): the completion webhook is due.</summary>
+public sealed record JobEvent(string JobId, string Kind)
+{
+    public const string Completed = "completed";
+}
+
+/// <summary>The JSON of every queue message, written and read in one way.</summary>
+public static class QueueMessages
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static string Serialize<T>(T message) => JsonSerializer.Serialize(message, Json);
+
+    /// <summary>Reads a message; a body that is not this message's JSON is an <see cref="InvalidMessageException"/> (the poison queue's reason).</summary>
+    public static T Deserialize<T>(string body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body, Json) ?? throw new InvalidMessageException($"empty {typeof(T).Name} message");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidMessageException($"not a {typeof(T).Name} message: {e.Message}");
+        }
+    }
+}
+
+/// <summary>A queue message that can never be processed; it goes to the poison queue with this reason.</summary>
+public sealed class InvalidMessageException(string message) : Exception(message);
