@@ -1,0 +1,103 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+
+namespace Elite.Worker;
+
+/// <summary>
+/// A queue message in hand. Its invisibility is renewed in the background while a long batch runs, so
+/// no other worker takes it; it ends completed (deleted), delayed (visible again later), released
+/// (visible now), or — if the process dies — visible again when the last renewal runs out.
+/// </summary>
+public sealed class MessageLease : IAsyncDisposable
+{
+    private readonly QueueClient queue;
+    private readonly TimeSpan visibility;
+    private readonly CancellationTokenSource renewal = new();
+    private readonly Task renewing;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private string popReceipt;
+    private bool ended;
+
+    public MessageLease(QueueClient queue, QueueMessage message, TimeSpan visibility)
+    {
+        this.queue = queue;
+        this.visibility = visibility;
+        Message = message;
+        popReceipt = message.PopReceipt;
+        renewing = RenewAsync(renewal.Token);
+    }
+
+    public QueueMessage Message { get; }
+
+    public Task CompleteAsync(CancellationToken cancellationToken) =>
+        EndAsync(() => queue.DeleteMessageAsync(Message.MessageId, popReceipt, cancellationToken));
+
+    /// <summary>Makes the message visible again after <paramref name="delay"/> (a retry later, without counting as a failure of this worker).</summary>
+    public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
+        EndAsync(() => queue.UpdateMessageAsync(Message.MessageId, popReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken));
+
+    /// <summary>Hands the message back now, for another worker (shutdown).</summary>
+    public Task ReleaseAsync(CancellationToken cancellationToken) => DelayAsync(TimeSpan.Zero, cancellationToken);
+
+    /// <summary>Moves the message to <paramref name="poisonQueue"/> unchanged and deletes it here.</summary>
+    public Task PoisonAsync(QueueClient poisonQueue, CancellationToken cancellationToken) =>
+        EndAsync(async () =>
+        {
+            await poisonQueue.SendMessageAsync(Message.Body, cancellationToken: cancellationToken);
+            await queue.DeleteMessageAsync(Message.MessageId, popReceipt, cancellationToken);
+        });
+
+    public async ValueTask DisposeAsync()
+    {
+        await renewal.CancelAsync();
+        try
+        {
+            await renewing;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        renewal.Dispose();
+        gate.Dispose();
+    }
+
+    private async Task EndAsync(Func<Task> action)
+    {
+        await renewal.CancelAsync();
+        await gate.WaitAsync();
+        try
+        {
+            if (ended) return;
+            ended = true;
+            await action();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(visibility / 2, cancellationToken);
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (ended) return;
+                var receipt = await queue.UpdateMessageAsync(Message.MessageId, popReceipt, visibilityTimeout: visibility, cancellationToken: cancellationToken);
+                popReceipt = receipt.Value.PopReceipt;
+            }
+            catch (Azure.RequestFailedException)
+            {
+                return; // gone or taken over after a lapse: nothing left to keep invisible
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Elite.Worker;
+
+/// <summary>The worker's settings: section <c>Worker</c> (environment variables <c>Worker__PackDirectory</c>, ...).</summary>
+public sealed class WorkerOptions
+{
+    public const string SectionName = "Worker";
+
+    /// <summary>The model pack folder; verified against its manifest before the worker takes work.</summary>
+    [Required]
+    public string PackDirectory { get; set; } = "";
+
+    /// <summary>CLIP's BPE vocabulary (bpe_simple_vocab_16e6.txt).</summary>
+    [Required]
+    public string VocabularyPath { get; set; } = "";
+
+    /// <summary>u2netp.onnx, for concepts uploaded without a mask or alpha.</summary>
+    [Required]
+    public string MaskModelPath { get; set; } = "";
+
+    /// <summary>Most generate tasks in one UNet batch.</summary>
+    [Range(1, 64)]
+    public int MaxBatch { get; set; } = 8;
+
+    /// <summary>How long to wait for a batch to fill once the first task is in hand.</summary>
+    [Range(0, 60_000)]
+    public int MaxWaitMs { get; set; } = 500;
+
+    /// <summary>Concept embeddings kept in memory (least recently used go first).</summary>
+    [Range(1, 10_000)]
+    public int ConceptCacheSize { get; set; } = 64;
+
+    /// <summary>Deliveries of one message before it goes to the poison queue with its reason.</summary>
+    [Range(1, 100)]
+    public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>How long a taken message stays invisible; renewed while its batch runs.</summary>
+    [Range(10, 3600)]
+    public int VisibilitySeconds { get; set; } = 120;
+
+    /// <summary>A task whose concept is not encoded yet is retried after this delay...</summary>
+    [Range(1, 3600)]
+    public int ConceptNotReadyRetrySeconds { get; set; } = 15;
+
+    /// <summary>...until this long after the task was queued; then it fails.</summary>
+    [Range(1, 86_400)]
+    public int ConceptReadyDeadlineSeconds { get; set; } = 1800;
+
+    public bool UseCuda { get; set; } = true;
+
+    [Range(0, 256)]
+    public int IntraOpThreads { get; set; }
+}
