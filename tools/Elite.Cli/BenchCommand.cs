@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Elite.Inference.Concepts;
 using Elite.Inference.Generation;
+using Elite.Inference.Imaging;
 using Elite.Inference.Text;
 using Spectre.Console;
 
@@ -58,7 +59,36 @@ internal static class BenchCommand
             console.Write(table);
             return 0;
         })));
-        return new Command("bench", "Benchmarks, printing ratios measured in one run.") { generate };
+        return new Command("bench", "Benchmarks, printing ratios measured in one run.") { generate, Encode() };
+    }
+
+    private static Command Encode()
+    {
+        var inference = new InferenceOptions();
+        var image = new Option<FileInfo>("--image") { Description = "A concept photo.", Required = true };
+        var repeat = new Option<int>("--repeat") { Description = "Timed encodes after one warm-up.", DefaultValueFactory = _ => 5 };
+        var command = new Command("encode", "Time concept encoding (CLIP vision on image and object, both mappers), mask given as the whole image.") { image, repeat };
+        foreach (var option in inference.All) command.Options.Add(option);
+        command.SetAction((parse, cancellationToken) => Task.FromResult(CommandHelpers.Guard(parse, () =>
+        {
+            using var models = inference.Load(parse);
+            var photo = ImageDecoder.Decode(File.ReadAllBytes(parse.GetValue(image)!.FullName), ImageLimits.Default);
+            var mask = new ObjectMask(photo.Width, photo.Height, Enumerable.Repeat((byte)1, photo.Width * photo.Height).ToArray(), MaskSource.Upload);
+            var encoder = new ConceptEncoder(models);
+            encoder.Encode(photo, mask, cancellationToken);
+            var times = new List<double>();
+            for (var i = 0; i < Math.Max(1, parse.GetValue(repeat)); i++)
+            {
+                var clock = Stopwatch.StartNew();
+                encoder.Encode(photo, mask, cancellationToken);
+                times.Add(clock.Elapsed.TotalSeconds);
+            }
+
+            parse.InvocationConfiguration.Output.WriteLine(
+                $"encode on {models.ExecutionProvider}: {times.Average():F4} s per concept (median {times.Order().ElementAt(times.Count / 2):F4} s over {times.Count}, preprocessing included)");
+            return 0;
+        })));
+        return command;
     }
 
     private static ConceptEmbedding RandomConcept(string packId, int width)
