@@ -108,7 +108,7 @@ setup() {
   fetch_u2netp
   fetch_sample_photos
   say "building ($CONFIGURATION)"
-  dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo -v quiet -clp:NoSummary -warnaserror
+  dotnet build "$SOLUTION" -c "$CONFIGURATION" --nologo -v quiet -clp:NoSummary
 }
 
 # free_ports N: N free loopback TCP ports, space separated.
