@@ -1,3 +1,4 @@
+using Elite.Core;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,7 @@ namespace Elite.Functions;
 /// <summary><c>GET /api/concepts/{id}</c>: the concept's state, as the user sees it.</summary>
 public sealed class StatusFunctions(StorageClients clients)
 {
-    [Function("GetConcept")]
+    [Function(FunctionNames.GetConcept)]
     public async Task<IActionResult> GetConcept([HttpTrigger(AuthorizationLevel.Function, "get", Route = "concepts/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (!ResourceId.IsValid(id)) return new BadRequestObjectResult(new { error = $"'{id}' is not a valid concept id" });

@@ -1,0 +1,211 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Elite.Core.Messages;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+using Elite.Inference.Imaging;
+
+namespace Elite.Worker.Tests;
+
+/// <summary>The worker's consumers on Azurite: what a user of the pipeline depends on, delivery by delivery.</summary>
+[Collection(WorkerCollection.Name)]
+public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
+{
+    private readonly StorageClients clients = fixture.Clients;
+
+    public async Task InitializeAsync()
+    {
+        foreach (var queue in StorageNames.Queues.All) await clients.Queue(queue).ClearMessagesAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Encoding_makes_the_concept_ready_and_a_redelivery_does_no_work()
+    {
+        var conceptId = NewId();
+        await EncodeAsync(conceptId, await File.ReadAllBytesAsync(WorkerFixture.Asset("chelsea.png")));
+
+        var concept = await ConceptAsync(conceptId);
+        Assert.Equal(ConceptStatus.Ready, concept.Status);
+        Assert.Equal("auto", concept.MaskSource);
+        Assert.Equal(fixture.Runtime.Models.Manifest.Id, concept.PackId);
+        Assert.True(await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(concept.EmbeddingBlob).ExistsAsync());
+
+        await Send(StorageNames.Queues.Encode, new EncodeRequest(conceptId, concept.ImageBlob, null));
+        await fixture.EncodeWorker().ProcessAsync((await TakeAsync(StorageNames.Queues.Encode, 1)).Single(), default);
+        Assert.Equal(concept.Timestamp, (await ConceptAsync(conceptId)).Timestamp); // untouched
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Encode));
+    }
+
+    [Fact]
+    public async Task A_corrupt_upload_rejects_the_concept_with_its_reason()
+    {
+        var conceptId = NewId();
+        await EncodeAsync(conceptId, [0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0]);
+        var concept = await ConceptAsync(conceptId);
+        Assert.Equal(ConceptStatus.Rejected, concept.Status);
+        Assert.False(string.IsNullOrWhiteSpace(concept.Reason));
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Encode));
+    }
+
+    [Fact]
+    public async Task A_job_runs_as_one_batch_and_completes_once_with_results_and_metadata()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of S on the beach", "S in the snow", "a photo of S", "S, close-up"]);
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 4), default);
+
+        var job = await JobAsync(jobId);
+        Assert.Equal((JobStatus.Succeeded, 4, 0), (job.Status, job.SucceededCount, job.FailedCount));
+        var tasks = await TasksAsync(jobId);
+        Assert.All(tasks, t => Assert.Equal(ImageTaskStatus.Succeeded, t.Status));
+        var png = (await clients.Container(StorageNames.Containers.Results).GetBlobClient(BlobPaths.Result(jobId, "000001")).DownloadContentAsync()).Value.Content.ToArray();
+        var text = PngText.Read(png);
+        Assert.Equal(("S in the snow", "2", jobId), (text["prompt"], text["seed"], text["job"]));
+        Assert.Equal((512, 512), (ImageDecoder.Decode(png, ImageLimits.Default).Width, ImageDecoder.Decode(png, ImageLimits.Default).Height));
+        Assert.Equal(1, await CountAsync(StorageNames.Queues.JobEvents));
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Generate));
+    }
+
+    [Fact]
+    public async Task The_same_task_delivered_twice_gives_one_result_and_one_count()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        var messages = await CreateJobAsync(jobId, conceptId, ["a photo of S", "S on a boat"]);
+        await Send(StorageNames.Queues.Generate, messages[0]); // at-least-once: the first task twice
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 3), default);
+        var worker = fixture.GenerateWorker();
+        await Send(StorageNames.Queues.Generate, messages[1]); // and a redelivery after completion
+        await worker.ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 1), default);
+
+        var job = await JobAsync(jobId);
+        Assert.Equal((JobStatus.Succeeded, 2, 0), (job.Status, job.SucceededCount, job.FailedCount));
+        Assert.Equal(1, await CountAsync(StorageNames.Queues.JobEvents));
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Generate));
+    }
+
+    [Fact]
+    public async Task A_worker_that_dies_mid_batch_lets_the_job_complete_after_the_visibility_timeout()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of S", "S at night"]);
+
+        // The dead worker took both messages and never finished: they stay invisible for their timeout only.
+        await clients.Queue(StorageNames.Queues.Generate).ReceiveMessagesAsync(maxMessages: 2, visibilityTimeout: TimeSpan.FromSeconds(2));
+        Assert.Empty((await clients.Queue(StorageNames.Queues.Generate).ReceiveMessagesAsync(maxMessages: 2)).Value);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 2), default);
+        Assert.Equal(JobStatus.Succeeded, (await JobAsync(jobId)).Status);
+    }
+
+    [Fact]
+    public async Task A_message_that_is_not_a_task_goes_to_the_poison_queue()
+    {
+        await clients.Queue(StorageNames.Queues.Generate).SendMessageAsync("{\"this\": \"is not a task\"");
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 1), default);
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Generate));
+        Assert.Equal(1, await CountAsync(StorageNames.Queues.GeneratePoison));
+    }
+
+    [Fact]
+    public async Task A_task_whose_concept_is_still_pending_waits_instead_of_failing()
+    {
+        var conceptId = NewId();
+        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = ConceptStatus.Pending, ImageBlob = BlobPaths.ConceptFile(conceptId, "photo.png") });
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of S"]);
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 1), default);
+
+        Assert.Equal(ImageTaskStatus.Queued, (await TasksAsync(jobId)).Single().Status);
+        Assert.Equal(1, (await clients.Queue(StorageNames.Queues.Generate).GetPropertiesAsync()).Value.ApproximateMessagesCount); // delayed, still there
+    }
+
+    [Fact]
+    public async Task A_prompt_without_the_placeholder_fails_its_task_with_the_reason_and_the_rest_runs()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of a dog", "a photo of S"]);
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 2), default);
+
+        var job = await JobAsync(jobId);
+        Assert.Equal((JobStatus.PartiallySucceeded, 1, 1), (job.Status, job.SucceededCount, job.FailedCount));
+        var failed = (await TasksAsync(jobId)).Single(t => t.Status == ImageTaskStatus.Failed);
+        Assert.Contains("placeholder", failed.Reason);
+    }
+
+    private static string NewId() => Guid.NewGuid().ToString("N")[..16];
+
+    private async Task EncodeAsync(string conceptId, byte[] image)
+    {
+        var blob = BlobPaths.ConceptFile(conceptId, "photo.png");
+        await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(blob).UploadAsync(new BinaryData(image), overwrite: true);
+        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = ConceptStatus.Pending, ImageBlob = blob });
+        await Send(StorageNames.Queues.Encode, new EncodeRequest(conceptId, blob, null));
+        await fixture.EncodeWorker().ProcessAsync((await TakeAsync(StorageNames.Queues.Encode, 1)).Single(), default);
+    }
+
+    private async Task<string> ReadyConceptAsync()
+    {
+        var conceptId = NewId();
+        await EncodeAsync(conceptId, await File.ReadAllBytesAsync(WorkerFixture.Asset("coffee.png")));
+        return conceptId;
+    }
+
+    private async Task<GenerateTask[]> CreateJobAsync(string jobId, string conceptId, string[] prompts)
+    {
+        await clients.Table(StorageNames.Tables.Jobs).UpsertEntityAsync(new JobRow(jobId) { Status = JobStatus.Queued, Source = "test", TaskCount = prompts.Length });
+        var tasks = prompts.Select((prompt, i) => new GenerateTask(jobId, $"{i:D6}", conceptId, prompt, "", Seed: i + 1, Steps: 2, Guidance: 5f, Lambda: 0.6f, Scheduler: "lms")).ToArray();
+        foreach (var task in tasks)
+        {
+            await clients.Table(StorageNames.Tables.Tasks).UpsertEntityAsync(new TaskRow(jobId, task.TaskId)
+            {
+                Status = ImageTaskStatus.Queued, ConceptId = conceptId, Prompt = task.Prompt, Seed = task.Seed, Steps = task.Steps, Guidance = task.Guidance, Lambda = task.Lambda, Scheduler = task.Scheduler,
+            });
+            await Send(StorageNames.Queues.Generate, task);
+        }
+
+        return tasks;
+    }
+
+    private Task Send<T>(string queue, T message) => clients.Queue(queue).SendMessageAsync(QueueMessages.Serialize(message));
+
+    private async Task<List<MessageLease>> TakeAsync(string queueName, int count)
+    {
+        var queue = clients.Queue(queueName);
+        var leases = new List<MessageLease>();
+        for (var attempt = 0; attempt < 20 && leases.Count < count; attempt++)
+        {
+            var received = await queue.ReceiveMessagesAsync(count - leases.Count, TimeSpan.FromSeconds(20));
+            leases.AddRange(received.Value.Select(m => new MessageLease(queue, m, TimeSpan.FromSeconds(20))));
+            if (leases.Count < count) await Task.Delay(100);
+        }
+
+        Assert.Equal(count, leases.Count);
+        return leases;
+    }
+
+    private async Task<int> CountAsync(string queue) => (await clients.Queue(queue).PeekMessagesAsync(maxMessages: 32)).Value.Length;
+
+    private async Task<ConceptRow> ConceptAsync(string conceptId) =>
+        (await clients.Table(StorageNames.Tables.Concepts).GetEntityAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue)).Value;
+
+    private async Task<JobRow> JobAsync(string jobId) =>
+        (await clients.Table(StorageNames.Tables.Jobs).GetEntityAsync<JobRow>(jobId, JobRow.RowKeyValue)).Value;
+
+    private async Task<List<TaskRow>> TasksAsync(string jobId)
+    {
+        var rows = new List<TaskRow>();
+        await foreach (var row in clients.Table(StorageNames.Tables.Tasks).QueryAsync<TaskRow>(t => t.PartitionKey == jobId)) rows.Add(row);
+        return rows;
+    }
+}
