@@ -46,20 +46,22 @@ public sealed class CsvJobIntakeTests(StorageFixture storage) : IAsyncLifetime
 
             {dog},a photo of S at night,,,10,9.5,0.2
             {cat},"a ""quoted"" S",,7,,,
+            {dog},a "stray" quote S,,,,,
             """;
         var name = await UploadAsync(csv, new() { ["webhookurl"] = "https://example.com/h", ["Steps"] = "25", ["scheduler"] = "DPMPP_2M" });
 
         var result = await new CsvJobIntake(clients).ProcessBlobAsync(name, default);
 
-        Assert.Equal((false, JobStatus.Queued, 3, 6), (result.Repeated, result.Status, result.TaskCount, result.InvalidRowCount));
+        Assert.Equal((false, JobStatus.Queued, 3, 7), (result.Repeated, result.Status, result.TaskCount, result.InvalidRowCount));
         var reason = result.Reason!;
-        Assert.StartsWith("6 rows are invalid: line 3: prompt is required; line 4: seed 'abc' is not a whole number; steps 500 is outside 1-150; line 5: concept 'no-such-concept' does not exist", reason);
+        Assert.EndsWith("line 12: has a quote inside an unquoted field", reason);
+        Assert.StartsWith("7 rows are invalid: line 3: prompt is required; line 4: seed 'abc' is not a whole number; steps 500 is outside 1-150; line 5: concept 'no-such-concept' does not exist", reason);
         Assert.Contains("line 6: prompt is 1001 characters long; at most 1000 are allowed", reason);
         Assert.Contains($"line 7: concept '{rejected}' was rejected: the file is empty", reason);
         Assert.Contains("line 8: has 3 fields; the header has 7", reason);
 
         var job = await clients.JobAsync(result.JobId);
-        Assert.Equal(("csv", name + ".csv", "https://example.com/h", true, 3, 6), (job.Source, job.SourceBlob, job.WebhookUrl, job.IntakeComplete, job.TaskCount, job.InvalidRowCount));
+        Assert.Equal(("csv", name + ".csv", "https://example.com/h", true, 3, 7), (job.Source, job.SourceBlob, job.WebhookUrl, job.IntakeComplete, job.TaskCount, job.InvalidRowCount));
         var tasks = (await clients.TasksAsync(result.JobId)).OrderBy(t => t.TaskId).ToList();
         Assert.Equal(
             [
@@ -120,6 +122,19 @@ public sealed class CsvJobIntakeTests(StorageFixture storage) : IAsyncLifetime
         Assert.True((await clients.JobAsync(result.JobId)).RowsNotRead);
         Assert.Equal(1000, await clients.CountAsync(StorageNames.Queues.Generate));
         Assert.InRange(csv.BytesRead, 1, csv.TotalBytes / 10); // streamed: the file was not read to its end
+    }
+
+    [Fact]
+    public async Task A_runaway_row_stops_the_reading_and_the_rows_before_it_run()
+    {
+        var dog = await clients.AddConceptAsync();
+        var csv = $"concept_id,prompt\n{dog},S one\n{dog},{new string('x', 40_000)}\n{dog},S three\n";
+
+        var result = await new CsvJobIntake(clients).ProcessBlobAsync(await UploadAsync(csv), default);
+
+        Assert.Equal((JobStatus.Queued, 1), (result.Status, result.TaskCount));
+        Assert.Equal("line 3: a row longer than 32768 bytes (an unclosed quote?); reading stopped there", result.Reason);
+        Assert.True((await clients.JobAsync(result.JobId)).RowsNotRead);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
@@ -54,7 +53,6 @@ public sealed record ConceptUploadResult(ConceptUploadOutcome Outcome, ConceptSt
 /// </remarks>
 public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits = null)
 {
-    private const int Conflict = 409;
     private readonly ConceptLimits _limits = limits ?? ConceptLimits.Default;
     private readonly TableClient _concepts = clients.Table(StorageNames.Tables.Concepts);
 
@@ -108,7 +106,7 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
             var decision = Decide(current, upload);
             if (decision.Row is { } changed && !ReferenceEquals(changed, current))
             {
-                var written = current is null ? await TryAddAsync(changed, token) : await _concepts.TryReplaceAsync(changed, token);
+                var written = current is null ? (await _concepts.AddOrGetAsync(changed, token)).Added : await _concepts.TryReplaceAsync(changed, token);
                 if (!written)
                 {
                     throw new ConcurrencyConflictException();
@@ -176,18 +174,5 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
         }
 
         return new(updated with { Status = ConceptStatus.Pending, Reason = null, EncodeRequested = false }, true, ConceptUploadOutcome.EncodeRequested);
-    }
-
-    private async Task<bool> TryAddAsync(ConceptRow row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _concepts.AddEntityAsync(row, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == Conflict)
-        {
-            return false;
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Azure.Storage.Blobs.Models;
 using CsvHelper;
 using Elite.Core.Rows;
@@ -58,7 +58,6 @@ public sealed record CsvJobResult(string JobId, bool Repeated, JobStatus Status,
 /// </remarks>
 public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, TimeProvider? time = null)
 {
-    private const int Conflict = 409;
     private readonly JobLimits _limits = limits ?? JobLimits.Default;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
@@ -128,7 +127,8 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
         if (webhookUrl is not null)
         {
             var problem = WebhookUrlPolicy.CheckSyntax(webhookUrl, _limits.MaxWebhookUrlLength);
-            if (problem is null && webhookUrls is not null && await webhookUrls.CheckAsync(webhookUrl, cancellationToken) is { Allowed: false } check)
+            // A name that does not resolve now may later, and a resumed intake must not fail a job that is running.
+            if (problem is null && webhookUrls is not null && await webhookUrls.CheckAsync(webhookUrl, cancellationToken) is { Allowed: false, Transient: false } check)
             {
                 problem = check.Reason;
             }
@@ -136,11 +136,11 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
             Check(CsvJobMetadata.WebhookUrl, problem);
         }
 
-        var steps = ParseInt(Value(CsvJobMetadata.Steps), JobDefaults.Steps, v => JobValidator.CheckSteps(v, _limits), out var stepsProblem);
+        var steps = ParseOr(Value(CsvJobMetadata.Steps), JobDefaults.Steps, v => JobValidator.CheckSteps(v, _limits), out var stepsProblem);
         Check(CsvJobMetadata.Steps, stepsProblem);
-        var guidance = ParseFloat(Value(CsvJobMetadata.Guidance), JobDefaults.Guidance, v => JobValidator.CheckGuidance(v, _limits), out var guidanceProblem);
+        var guidance = ParseOr(Value(CsvJobMetadata.Guidance), JobDefaults.Guidance, v => JobValidator.CheckGuidance(v, _limits), out var guidanceProblem);
         Check(CsvJobMetadata.Guidance, guidanceProblem);
-        var lambda = ParseFloat(Value(CsvJobMetadata.Lambda), JobDefaults.Lambda, v => JobValidator.CheckLambda(v, _limits), out var lambdaProblem);
+        var lambda = ParseOr(Value(CsvJobMetadata.Lambda), JobDefaults.Lambda, v => JobValidator.CheckLambda(v, _limits), out var lambdaProblem);
         Check(CsvJobMetadata.Lambda, lambdaProblem);
         var scheduler = Value(CsvJobMetadata.Scheduler);
         Check(CsvJobMetadata.Scheduler, scheduler is null ? null : JobValidator.CheckScheduler(scheduler, _limits));
@@ -160,15 +160,7 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
             WebhookUrl = webhookUrl,
             CreatedAt = _time.GetUtcNow(),
         };
-        try
-        {
-            await jobs.AddEntityAsync(job, cancellationToken);
-            return job;
-        }
-        catch (RequestFailedException e) when (e.Status == Conflict)
-        {
-            return (await jobs.GetEntityAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken: cancellationToken)).Value; // a concurrent redelivery
-        }
+        return (await jobs.AddOrGetAsync(job, cancellationToken)).Row; // found: a concurrent redelivery wrote it
     }
 
     private async Task<CsvReadOutcome> ReadRowsAsync(Stream csv, CsvOptions options, TaskWriter writer, CancellationToken cancellationToken)
@@ -314,20 +306,13 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
         var negativePrompt = Field(CsvColumns.NegativePrompt).Trim();
         Check(CsvColumns.NegativePrompt, JobValidator.CheckPrompt(negativePrompt, required: false, _limits));
 
-        var seedText = Field(CsvColumns.Seed).Trim();
-        long seed = rowIndex;
-        if (seedText.Length > 0)
-        {
-            Check(CsvColumns.Seed, long.TryParse(seedText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out seed)
-                ? JobValidator.CheckSeed(seed, _limits)
-                : $"'{JobValidator.Shorten(seedText)}' is not a whole number");
-        }
-
-        var steps = ParseInt(Field(CsvColumns.Steps).Trim(), options.Steps, v => JobValidator.CheckSteps(v, _limits), out var stepsProblem);
+        var seed = ParseOr(Field(CsvColumns.Seed).Trim(), (long)rowIndex, v => JobValidator.CheckSeed(v, _limits), out var seedProblem);
+        Check(CsvColumns.Seed, seedProblem);
+        var steps = ParseOr(Field(CsvColumns.Steps).Trim(), options.Steps, v => JobValidator.CheckSteps(v, _limits), out var stepsProblem);
         Check(CsvColumns.Steps, stepsProblem);
-        var guidance = ParseFloat(Field(CsvColumns.Guidance).Trim(), options.Guidance, v => JobValidator.CheckGuidance(v, _limits), out var guidanceProblem);
+        var guidance = ParseOr(Field(CsvColumns.Guidance).Trim(), options.Guidance, v => JobValidator.CheckGuidance(v, _limits), out var guidanceProblem);
         Check(CsvColumns.Guidance, guidanceProblem);
-        var lambda = ParseFloat(Field(CsvColumns.Lambda).Trim(), options.Lambda, v => JobValidator.CheckLambda(v, _limits), out var lambdaProblem);
+        var lambda = ParseOr(Field(CsvColumns.Lambda).Trim(), options.Lambda, v => JobValidator.CheckLambda(v, _limits), out var lambdaProblem);
         Check(CsvColumns.Lambda, lambdaProblem);
 
         return problems.Count > 0
@@ -335,35 +320,20 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
             : (new TaskSpec(conceptId, prompt, negativePrompt, seed, steps, guidance, lambda, options.Scheduler, line), null);
     }
 
-    private static int ParseInt(string? text, int fallback, Func<int, string?> check, out string? problem)
+    /// <summary>An optional number: <paramref name="fallback"/> when empty, else parsed (invariant culture) and checked.</summary>
+    private static T ParseOr<T>(string? text, T fallback, Func<T, string?> check, out string? problem)
+        where T : INumberBase<T>
     {
+        problem = null;
         if (string.IsNullOrEmpty(text))
         {
-            problem = null;
             return fallback;
         }
 
-        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        var whole = typeof(T) != typeof(float);
+        if (!T.TryParse(text, whole ? NumberStyles.AllowLeadingSign : NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
-            problem = $"'{JobValidator.Shorten(text)}' is not a whole number";
-            return fallback;
-        }
-
-        problem = check(value);
-        return value;
-    }
-
-    private static float ParseFloat(string? text, float fallback, Func<float, string?> check, out string? problem)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            problem = null;
-            return fallback;
-        }
-
-        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-        {
-            problem = $"'{JobValidator.Shorten(text)}' is not a number";
+            problem = $"'{JobValidator.Shorten(text)}' is not {(whole ? "a whole number" : "a number")}";
             return fallback;
         }
 

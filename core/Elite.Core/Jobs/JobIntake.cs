@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Azure;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
@@ -40,7 +39,6 @@ public sealed record JobSubmitResult(SubmitOutcome Outcome, string? JobId, int T
 /// </remarks>
 public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, TimeProvider? time = null)
 {
-    private const int Conflict = 409;
     private readonly JobLimits _limits = limits ?? JobLimits.Default;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -128,20 +126,9 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
     }
 
     /// <summary>Writes the key's row with a fresh job id, or returns the row of a concurrent request that wrote it first.</summary>
-    private async Task<(IdempotencyRow Claim, bool Won)> ClaimKeyAsync(string key, JobSubmission submission, CancellationToken cancellationToken)
-    {
-        var jobs = clients.Table(StorageNames.Tables.Jobs);
-        var claim = new IdempotencyRow(key) { JobId = NewJobId(), RequestHash = RequestHash(submission), CreatedAt = _time.GetUtcNow() };
-        try
-        {
-            await jobs.AddEntityAsync(claim, cancellationToken);
-            return (claim, true);
-        }
-        catch (RequestFailedException e) when (e.Status == Conflict)
-        {
-            return ((await jobs.GetEntityAsync<IdempotencyRow>(claim.PartitionKey, claim.RowKey, cancellationToken: cancellationToken)).Value, false);
-        }
-    }
+    private Task<(IdempotencyRow Claim, bool Won)> ClaimKeyAsync(string key, JobSubmission submission, CancellationToken cancellationToken) =>
+        clients.Table(StorageNames.Tables.Jobs).AddOrGetAsync(
+            new IdempotencyRow(key) { JobId = NewJobId(), RequestHash = RequestHash(submission), CreatedAt = _time.GetUtcNow() }, cancellationToken);
 
     private async Task<JobRow> CreateJobRowAsync(string jobId, JobSubmission submission, string? idempotencyKey, int taskCount, CancellationToken cancellationToken)
     {
@@ -156,14 +143,6 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
             IdempotencyKey = idempotencyKey,
             CreatedAt = _time.GetUtcNow(),
         };
-        try
-        {
-            await jobs.AddEntityAsync(job, cancellationToken);
-            return job;
-        }
-        catch (RequestFailedException e) when (e.Status == Conflict)
-        {
-            return (await jobs.GetEntityAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken: cancellationToken)).Value;
-        }
+        return (await jobs.AddOrGetAsync(job, cancellationToken)).Row;
     }
 }

@@ -3,13 +3,14 @@ using System.Text;
 namespace Elite.Core.Jobs;
 
 /// <summary>
-/// Invalid CSV rows, kept within bounds: the first <c>max</c> are described (each message cut to a few hundred
-/// characters), the rest only counted, so the job row's <see cref="Rows.JobRow.Reason"/> stays far below the
-/// table's 64 KiB property limit.
+/// Invalid CSV rows, kept within bounds: the first <c>max</c> are described (each message cut to 200 characters),
+/// the rest only counted, and the whole text cut at <see cref="MaxLength"/> characters, so the job row's
+/// <see cref="Rows.JobRow.Reason"/> stays below the table's limit of 32K characters per property.
 /// </summary>
 internal sealed class ProblemLog(int max)
 {
-    private const int MaxMessageLength = 300;
+    public const int MaxLength = 24_000;
+    private const int MaxMessageLength = 200;
     private readonly List<string> _described = [];
 
     public int Count { get; private set; }
@@ -40,6 +41,6 @@ internal sealed class ProblemLog(int max)
         text.Append(Count == 1 ? "1 row is invalid" : $"{Count} rows are invalid");
         text.Append(Count > _described.Count ? $" (the first {_described.Count} are listed): " : ": ");
         text.AppendJoin("; ", _described);
-        return text.ToString();
+        return text.Length <= MaxLength ? text.ToString() : text.ToString(0, MaxLength) + "…";
     }
 }

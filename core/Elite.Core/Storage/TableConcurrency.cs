@@ -8,6 +8,7 @@ namespace Elite.Core.Storage;
 /// <summary>Optimistic concurrency on table rows: many workers update the same job row.</summary>
 public static class TableConcurrency
 {
+    private const int Conflict = 409;
     private const int PreconditionFailed = 412;
 
     // Backoff with jitter spreads writers that keep colliding on one hot row (a job with many parallel tasks).
@@ -74,6 +75,22 @@ public static class TableConcurrency
 
             return await table.TryReplaceAsync(changed, token) ? changed : throw new ConcurrencyConflictException();
         }, cancellationToken);
+    }
+
+    /// <summary>Adds <paramref name="row"/>, or returns the row already stored under its keys (<c>Added</c> false), as a retried or concurrent writer finds it.</summary>
+    public static async Task<(T Row, bool Added)> AddOrGetAsync<T>(this TableClient table, T row, CancellationToken cancellationToken = default)
+        where T : class, ITableEntity
+    {
+        try
+        {
+            var response = await table.AddEntityAsync(row, cancellationToken);
+            row.ETag = response.Headers.ETag ?? row.ETag;
+            return (row, true);
+        }
+        catch (RequestFailedException e) when (e.Status == Conflict)
+        {
+            return ((await table.GetEntityAsync<T>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken)).Value, false);
+        }
     }
 
     /// <summary>Reads a row, or null when it does not exist.</summary>

@@ -128,8 +128,8 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
         await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
             jobId,
             JobRow.RowKeyValue,
-            job => job.WebhookStatus == WebhookState.Delivered
-                ? null // a concurrent attempt got through; a late failure must not hide that
+            job => job.WebhookStatus == WebhookState.Delivered || (job.WebhookStatus == WebhookState.Failed && result.Outcome != WebhookDeliveryOutcome.Delivered)
+                ? null // a concurrent attempt settled it; a late failure must not reopen it
                 : job with
                 {
                     WebhookAttempts = Math.Max(job.WebhookAttempts, attempt),

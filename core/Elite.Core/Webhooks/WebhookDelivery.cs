@@ -33,37 +33,37 @@ public sealed class WebhookDelivery(HttpClient http, WebhookSigner signer, Webho
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
+    /// <summary>An HttpClient over <see cref="CreateHandler"/>; each attempt has its own timeout.</summary>
+    public static HttpClient CreateHttpClient(WebhookUrlPolicy policy, WebhookOptions options) =>
+        new(CreateHandler(policy, options)) { Timeout = Timeout.InfiniteTimeSpan };
+
     /// <summary>
-    /// An HttpClient for webhooks whose connections go only to addresses the policy allows: each connection resolves
-    /// the host itself, checks every address, and connects to those, so DNS cannot answer differently between
-    /// the check and the connection.
+    /// The handler webhooks must go through (also for IHttpClientFactory's ConfigurePrimaryHttpMessageHandler): each
+    /// connection resolves the host itself, checks every address against the policy and connects only to those, so
+    /// DNS cannot answer differently between the check and the connection (rebinding).
     /// </summary>
-    public static HttpClient CreateHttpClient(WebhookUrlPolicy policy, WebhookOptions options)
+    public static SocketsHttpHandler CreateHandler(WebhookUrlPolicy policy, WebhookOptions options) => new()
     {
-        var handler = new SocketsHttpHandler
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        ConnectTimeout = options.Timeout,
+        ConnectCallback = async (context, cancellationToken) =>
         {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            ConnectTimeout = options.Timeout,
-            ConnectCallback = async (context, cancellationToken) =>
+            var addresses = await policy.ResolveAllowedAsync(context.DnsEndPoint.Host, cancellationToken);
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
             {
-                var addresses = await policy.ResolveAllowedAsync(context.DnsEndPoint.Host, cancellationToken);
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }; // each attempt has its own timeout
-    }
+                await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
 
     /// <summary>Sends <paramref name="body"/> (JSON) to <paramref name="url"/>, signed for this moment, as attempt number <paramref name="attempt"/> (from 1).</summary>
     public async Task<WebhookDeliveryResult> DeliverAsync(string url, string messageId, string body, int attempt, CancellationToken cancellationToken)
