@@ -96,15 +96,18 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
         await accounting.RecordTaskResultAsync(jobId, "000000", true, null, null, default);
         await accounting.RecordTaskResultAsync(jobId, "000001", true, null, null, default);
         await clients.DrainAsync<JobEvent>(StorageNames.Queues.JobEvents);
-        // As if the worker died between the final row write and the send.
-        await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(jobId, JobRow.RowKeyValue, j => j with { CompletionEventSent = false });
+        // As if the worker died between the final row write and the send; its claim on the send runs for one more second.
+        await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(jobId, JobRow.RowKeyValue,
+            j => j with { CompletionEventSent = false, CompletionEventClaimedUntil = DateTimeOffset.UtcNow.AddSeconds(1) });
 
         var otherTask = await accounting.RecordTaskResultAsync(jobId, "000000", true, null, null, default);
         Assert.False(otherTask.EventSent);
         Assert.Equal(0, await clients.CountAsync(StorageNames.Queues.JobEvents));
 
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         var retry = await accounting.RecordTaskResultAsync(jobId, "000001", true, null, null, default);
-        Assert.Equal((false, true), (retry.Counted, retry.EventSent));
+        Assert.Equal((false, false, true), (retry.Counted, retry.CompletedJob, retry.EventSent));
+        Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(0.7), TimeSpan.FromSeconds(10)); // it waited for the claim to lapse
         Assert.Equal([new JobEvent(jobId, JobEvent.Completed)], await clients.DrainAsync<JobEvent>(StorageNames.Queues.JobEvents));
         Assert.True((await clients.JobAsync(jobId)).CompletionEventSent);
         Assert.Equal(2, (await clients.JobAsync(jobId)).SucceededCount);

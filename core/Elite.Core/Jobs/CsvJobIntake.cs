@@ -89,7 +89,7 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
         var existing = await jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken);
         if (existing is { IntakeComplete: true })
         {
-            await _completion.SendIfOwedAsync(existing, JobCompletion.ByIntake, cancellationToken);
+            await _completion.SendIfOwedAsync(existing, JobCompletion.ByIntake, madeFinal: false, cancellationToken);
             return Result(existing, repeated: true);
         }
 
@@ -352,12 +352,19 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
 
     private async Task<CsvJobResult> FinishAsync(string jobId, CsvReadOutcome outcome, CancellationToken cancellationToken)
     {
+        var madeFinal = false;
         var job = await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
             jobId,
             JobRow.RowKeyValue,
-            row => row.IntakeComplete
-                ? null
-                : _completion.CompleteIfDone(
+            row =>
+            {
+                madeFinal = false;
+                if (row.IntakeComplete)
+                {
+                    return null;
+                }
+
+                var finished = _completion.CompleteIfDone(
                     row with
                     {
                         TaskCount = outcome.TaskCount,
@@ -366,9 +373,12 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
                         Reason = outcome.Reason,
                         IntakeComplete = true,
                     },
-                    JobCompletion.ByIntake),
+                    JobCompletion.ByIntake);
+                madeFinal = finished.IsFinal;
+                return finished;
+            },
             cancellationToken) ?? throw new InvalidOperationException($"job {jobId} disappeared while its CSV was read");
-        await _completion.SendIfOwedAsync(job, JobCompletion.ByIntake, cancellationToken);
+        await _completion.SendIfOwedAsync(job, JobCompletion.ByIntake, madeFinal, cancellationToken);
         return Result(job, repeated: false);
     }
 

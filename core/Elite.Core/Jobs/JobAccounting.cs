@@ -76,13 +76,12 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
             ?? throw new InvalidMessageException($"task {jobId}/{taskId} does not exist");
 
         var completedBy = JobCompletion.ByTask(taskId);
-        var (counted, job) = await CountAsync(jobId, taskId, task.Status == ImageTaskStatus.Succeeded, completedBy, cancellationToken);
-        var completedJob = counted && job.IsFinal && job.CompletedBy == completedBy;
-        var eventSent = await _completion.SendIfOwedAsync(job, completedBy, cancellationToken);
-        return new(counted, task.Status, job.Status, completedJob, eventSent);
+        var (counted, madeFinal, job) = await CountAsync(jobId, taskId, task.Status == ImageTaskStatus.Succeeded, completedBy, cancellationToken);
+        var eventSent = await _completion.SendIfOwedAsync(job, completedBy, madeFinal, cancellationToken);
+        return new(counted, task.Status, job.Status, madeFinal, eventSent);
     }
 
-    private async Task<(bool Counted, JobRow Job)> CountAsync(string jobId, string taskId, bool succeeded, string completedBy, CancellationToken cancellationToken) =>
+    private async Task<(bool Counted, bool MadeFinal, JobRow Job)> CountAsync(string jobId, string taskId, bool succeeded, string completedBy, CancellationToken cancellationToken) =>
         await TableConcurrency.RetryOnConflictAsync(async token =>
         {
             var job = await _jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, token)
@@ -103,11 +102,11 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
                         new TableTransactionAction(TableTransactionActionType.UpdateReplace, updated, job.ETag),
                     ],
                     token);
-                return (true, updated);
+                return (true, updated.IsFinal && !job.IsFinal, updated);
             }
             catch (TableTransactionFailedException e) when (e.Status == Conflict)
             {
-                return (false, job); // the marker exists: this result was counted before
+                return (false, false, job); // the marker exists: this result was counted before
             }
             catch (TableTransactionFailedException e) when (e.Status == PreconditionFailed)
             {

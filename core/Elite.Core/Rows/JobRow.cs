@@ -103,9 +103,15 @@ public sealed record JobRow : ITableEntity
 
     /// <summary>
     /// Who made the job final: <c>task:{taskId}</c> (the result that completed it) or <c>intake</c> (a job that
-    /// ended while it was read). Only that caller, or its retry, sends the completion event.
+    /// ended while it was read). Only that caller, or a retry of it, sends the completion event.
     /// </summary>
     public string? CompletedBy { get; set; }
+
+    /// <summary>
+    /// Until when the caller that holds the send of the completion event may send it undisturbed: set by the write
+    /// that makes the job final; a retry that finds it lapsed and the event unsent takes it over.
+    /// </summary>
+    public DateTimeOffset? CompletionEventClaimedUntil { get; set; }
 
     /// <summary>The <c>completed</c> <see cref="Messages.JobEvent"/> was enqueued (set right after the send).</summary>
     public bool CompletionEventSent { get; set; }
