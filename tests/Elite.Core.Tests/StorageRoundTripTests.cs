@@ -7,6 +7,7 @@ using Elite.Core.Storage;
 namespace Elite.Core.Tests;
 
 /// <summary>The core storage layer against Azurite. Each test uses fresh ids, so tests share one account.</summary>
+[Collection(StorageCollection.Name)] // deletes and re-creates shared tables and queues: nothing else may run meanwhile
 public sealed class StorageRoundTripTests(Azurite azurite) : IClassFixture<Azurite>
 {
     private readonly StorageClients clients = azurite.Clients;

@@ -55,6 +55,18 @@ public sealed record ConceptRow : ITableEntity
     /// <summary>Why the concept is rejected or failed, in words for the user.</summary>
     public string? Reason { get; set; }
 
+    /// <summary>ETag of the photo blob when it was registered: a new upload under the same name has another.</summary>
+    public string? ImageETag { get; set; }
+
+    /// <summary>ETag of the mask blob when it was registered.</summary>
+    public string? MaskETag { get; set; }
+
+    /// <summary>
+    /// An <see cref="Messages.EncodeRequest"/> for the current photo and mask was enqueued. Cleared when either
+    /// changes; set right after the send, so a redelivered upload event re-sends only if the send was lost.
+    /// </summary>
+    public bool EncodeRequested { get; set; }
+
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }

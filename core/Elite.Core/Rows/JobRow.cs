@@ -22,7 +22,27 @@ public enum JobStatus
     Failed,
 }
 
-/// <summary>A job in table <c>Jobs</c>: partition key = job id, one row per job. Its tasks are in <c>Tasks</c>.</summary>
+/// <summary>Whether the caller's completion webhook has been delivered.</summary>
+public enum WebhookState
+{
+    /// <summary>No webhook was asked for, or the job has not finished yet.</summary>
+    None,
+
+    /// <summary>At least one attempt failed; another is scheduled.</summary>
+    Retrying,
+
+    /// <summary>The receiver answered 2xx.</summary>
+    Delivered,
+
+    /// <summary>Given up: too many attempts, the receiver answered 410 Gone, or the URL is not allowed.</summary>
+    Failed,
+}
+
+/// <summary>
+/// A job in table <c>Jobs</c>: partition key = job id, row key <see cref="RowKeyValue"/>. Its tasks are in <c>Tasks</c>.
+/// The job's partition also holds one <see cref="TaskResultMarker"/> per counted task result, and the table holds
+/// <see cref="IdempotencyRow"/>s: read jobs by row key, never by partition alone.
+/// </summary>
 public sealed record JobRow : ITableEntity
 {
     public const string RowKeyValue = "job";
@@ -56,10 +76,58 @@ public sealed record JobRow : ITableEntity
     /// <summary>The caller's <c>Idempotency-Key</c>, so a repeated submission returns this job.</summary>
     public string? IdempotencyKey { get; set; }
 
+    public DateTimeOffset? CreatedAt { get; set; }
+
     public DateTimeOffset? CompletedAt { get; set; }
 
     /// <summary>What went wrong, in words for the user (invalid rows, webhook failures).</summary>
     public string? Reason { get; set; }
+
+    /// <summary>
+    /// Whether <see cref="TaskCount"/> is final. False while a CSV is still being read: then it counts the tasks
+    /// written so far, and the job cannot finish before the intake sets this.
+    /// </summary>
+    public bool IntakeComplete { get; set; }
+
+    /// <summary>Tasks (in task id order) whose <c>generate</c> messages were sent: an interrupted intake resumes after them.</summary>
+    public int EnqueuedCount { get; set; }
+
+    /// <summary>
+    /// The CSV was not read to its end (more rows than the limit, or a runaway row): the rows after that point have
+    /// no task, so the job can at best partially succeed. <see cref="Reason"/> says where reading stopped.
+    /// </summary>
+    public bool RowsNotRead { get; set; }
+
+    /// <summary>For a CSV job, the blob it was read from (container <c>jobs</c>).</summary>
+    public string? SourceBlob { get; set; }
+
+    /// <summary>
+    /// Who made the job final: <c>task:{taskId}</c> (the result that completed it) or <c>intake</c> (a job that
+    /// ended while it was read). Only that caller, or a retry of it, sends the completion event.
+    /// </summary>
+    public string? CompletedBy { get; set; }
+
+    /// <summary>
+    /// Until when the caller that holds the send of the completion event may send it undisturbed: set by the write
+    /// that makes the job final; a retry that finds it lapsed and the event unsent takes it over.
+    /// </summary>
+    public DateTimeOffset? CompletionEventClaimedUntil { get; set; }
+
+    /// <summary>The <c>completed</c> <see cref="Messages.JobEvent"/> was enqueued (set right after the send).</summary>
+    public bool CompletionEventSent { get; set; }
+
+    public WebhookState WebhookStatus { get; set; }
+
+    /// <summary>Delivery attempts of the completion webhook so far.</summary>
+    public int WebhookAttempts { get; set; }
+
+    /// <summary>Why the last attempt failed (status code or network error).</summary>
+    public string? LastWebhookError { get; set; }
+
+    public DateTimeOffset? WebhookDeliveredAt { get; set; }
+
+    [IgnoreDataMember]
+    public bool IsFinal => Status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed;
 
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";

@@ -50,6 +50,14 @@ public sealed record TaskRow : ITableEntity
     /// <summary>Why the task failed, or a warning such as a truncated prompt, in words for the user.</summary>
     public string? Reason { get; set; }
 
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>For a CSV job, the line of the file the task came from.</summary>
+    public int? SourceLine { get; set; }
+
+    [IgnoreDataMember]
+    public bool IsFinal => Status is ImageTaskStatus.Succeeded or ImageTaskStatus.Failed;
+
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }

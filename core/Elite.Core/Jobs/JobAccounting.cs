@@ -1,0 +1,116 @@
+using Azure.Data.Tables;
+using Elite.Core.Messages;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+
+namespace Elite.Core.Jobs;
+
+/// <summary>What <see cref="JobAccounting.RecordTaskResultAsync"/> did.</summary>
+/// <param name="Counted">This call added the result to the job's counters (false: an earlier report of the task did).</param>
+/// <param name="TaskStatus">The task's final status: the first final result reported wins.</param>
+/// <param name="JobStatus">The job's status after this call.</param>
+/// <param name="CompletedJob">This call's result was the job's last one and made it final.</param>
+/// <param name="EventSent">This call enqueued the job's <c>completed</c> event.</param>
+public sealed record TaskResultOutcome(bool Counted, ImageTaskStatus TaskStatus, JobStatus JobStatus, bool CompletedJob, bool EventSent);
+
+/// <summary>
+/// The worker's reports on tasks, turned into task rows, job counters, the job's final status and its one
+/// completion event. Every method may be called again with the same arguments (message redelivery) and from
+/// many workers at once.
+/// </summary>
+/// <remarks>
+/// A result is counted in one entity group transaction that inserts a <see cref="TaskResultMarker"/> for the task
+/// and replaces the job row on its ETag: a second report of the task fails on the marker and changes nothing, and a
+/// concurrent update of the job row fails on the ETag and is retried on a fresh read. So a worker that dies between
+/// the task row and the counters can simply report again.
+/// </remarks>
+public sealed class JobAccounting(StorageClients clients, TimeProvider? time = null)
+{
+    private const int Conflict = 409;
+    private const int PreconditionFailed = 412;
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
+    private readonly TableClient _jobs = clients.Table(StorageNames.Tables.Jobs);
+    private readonly TableClient _tasks = clients.Table(StorageNames.Tables.Tasks);
+
+    /// <summary>
+    /// The worker starts a task: the task turns Running (one more attempt), and the job Running if it was Queued.
+    /// Returns the task row; a final status means an earlier delivery already finished the task: skip it.
+    /// </summary>
+    /// <exception cref="InvalidMessageException">The task does not exist.</exception>
+    public async Task<TaskRow> MarkTaskRunningAsync(string jobId, string taskId, CancellationToken cancellationToken)
+    {
+        var task = await _tasks.UpdateAsync<TaskRow>(
+                jobId, taskId, t => t.IsFinal ? null : t with { Status = ImageTaskStatus.Running, Attempts = t.Attempts + 1 }, cancellationToken)
+            ?? throw new InvalidMessageException($"task {jobId}/{taskId} does not exist");
+        if (!task.IsFinal)
+        {
+            await _jobs.UpdateAsync<JobRow>(
+                jobId, JobRow.RowKeyValue, j => j.Status == JobStatus.Queued ? j with { Status = JobStatus.Running } : null, cancellationToken);
+        }
+
+        return task;
+    }
+
+    /// <summary>
+    /// The worker finished a task (for good: a failure it will retry is not a result). Sets the task row final,
+    /// counts it on the job once, and when it was the job's last result, makes the job final and enqueues its
+    /// <c>completed</c> event. A succeeded task without <paramref name="resultBlob"/> gets <see cref="BlobPaths.Result"/>.
+    /// </summary>
+    /// <exception cref="InvalidMessageException">The task or its job does not exist.</exception>
+    public async Task<TaskResultOutcome> RecordTaskResultAsync(
+        string jobId, string taskId, bool succeeded, string? resultBlob, string? reason, CancellationToken cancellationToken)
+    {
+        var task = await _tasks.UpdateAsync<TaskRow>(
+                jobId,
+                taskId,
+                t => t.IsFinal ? null : t with
+                {
+                    Status = succeeded ? ImageTaskStatus.Succeeded : ImageTaskStatus.Failed,
+                    ResultBlob = succeeded ? resultBlob ?? BlobPaths.Result(jobId, taskId) : null,
+                    Reason = reason,
+                    CompletedAt = _time.GetUtcNow(),
+                },
+                cancellationToken)
+            ?? throw new InvalidMessageException($"task {jobId}/{taskId} does not exist");
+
+        var completedBy = JobCompletion.ByTask(taskId);
+        var (counted, madeFinal, job) = await CountAsync(jobId, taskId, task.Status == ImageTaskStatus.Succeeded, completedBy, cancellationToken);
+        var eventSent = await _completion.SendIfOwedAsync(job, completedBy, madeFinal, cancellationToken);
+        return new(counted, task.Status, job.Status, madeFinal, eventSent);
+    }
+
+    private async Task<(bool Counted, bool MadeFinal, JobRow Job)> CountAsync(string jobId, string taskId, bool succeeded, string completedBy, CancellationToken cancellationToken) =>
+        await TableConcurrency.RetryOnConflictAsync(async token =>
+        {
+            var job = await _jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, token)
+                ?? throw new InvalidMessageException($"job {jobId} does not exist");
+            var updated = _completion.CompleteIfDone(
+                job with
+                {
+                    SucceededCount = job.SucceededCount + (succeeded ? 1 : 0),
+                    FailedCount = job.FailedCount + (succeeded ? 0 : 1),
+                    Status = job.Status == JobStatus.Queued ? JobStatus.Running : job.Status,
+                },
+                completedBy);
+            try
+            {
+                await _jobs.SubmitTransactionAsync(
+                    [
+                        new TableTransactionAction(TableTransactionActionType.Add, new TaskResultMarker(jobId, taskId) { Succeeded = succeeded }),
+                        new TableTransactionAction(TableTransactionActionType.UpdateReplace, updated, job.ETag),
+                    ],
+                    token);
+                return (true, updated.IsFinal && !job.IsFinal, updated);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == Conflict)
+            {
+                return (false, false, job); // the marker exists: this result was counted before
+            }
+            catch (TableTransactionFailedException e) when (e.Status == PreconditionFailed)
+            {
+                throw new ConcurrencyConflictException();
+            }
+        }, cancellationToken);
+}

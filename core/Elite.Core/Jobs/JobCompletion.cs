@@ -1,0 +1,87 @@
+using Elite.Core.Messages;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+
+namespace Elite.Core.Jobs;
+
+/// <summary>
+/// The end of a job: its final status, and the one <c>completed</c> event on <c>job-events</c>.
+/// </summary>
+/// <remarks>
+/// <para>Exactly once. The job row turns final in one conditional write (ETag), which records who did it
+/// (<see cref="JobRow.CompletedBy"/>) and gives that caller a short claim on the send
+/// (<see cref="JobRow.CompletionEventClaimedUntil"/>). The claimer sends, then sets
+/// <see cref="JobRow.CompletionEventSent"/>. Results of other tasks never send.</para>
+/// <para>Another report of the completing task (a redelivery racing the original, or the retry after the original
+/// died between the final write and the send) cannot tell which case it is in: it waits while the claim runs, and
+/// if the flag is still unset when it expires, takes the claim with a conditional write and sends. So concurrent
+/// workers and duplicates give one event, and a lost send is made good by the retry.</para>
+/// <para>The gap left: a claimer that dies after the send and before the flag, or that takes longer than the claim,
+/// lets a retry send a second event. The event handler then finds the webhook delivered, and receivers dedupe by
+/// the stable <c>webhook-id</c>.</para>
+/// </remarks>
+internal sealed class JobCompletion(StorageClients clients, TimeProvider time)
+{
+    public const string ByIntake = "intake";
+
+    /// <summary>How long the caller that made a job final has to send its event before a retry may.</summary>
+    public static readonly TimeSpan ClaimDuration = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public static string ByTask(string taskId) => "task:" + taskId;
+
+    /// <summary>The row made final by <paramref name="completedBy"/> if all its tasks are done; otherwise the row as given.</summary>
+    public JobRow CompleteIfDone(JobRow job, string completedBy)
+    {
+        if (job.IsFinal || !job.IntakeComplete || job.SucceededCount + job.FailedCount < job.TaskCount)
+        {
+            return job;
+        }
+
+        var status = job.SucceededCount == 0 ? JobStatus.Failed
+            : job.FailedCount > 0 || job.InvalidRowCount > 0 || job.RowsNotRead ? JobStatus.PartiallySucceeded
+            : JobStatus.Succeeded;
+        var now = time.GetUtcNow();
+        return job with { Status = status, CompletedAt = now, CompletedBy = completedBy, CompletionEventClaimedUntil = now + ClaimDuration };
+    }
+
+    /// <summary>
+    /// Sends the completion event if it falls to <paramref name="completedBy"/>: at once when this caller's write
+    /// made the job final (<paramref name="madeFinal"/>), otherwise after the running claim has lapsed unsent.
+    /// </summary>
+    public async Task<bool> SendIfOwedAsync(JobRow job, string completedBy, bool madeFinal, CancellationToken cancellationToken)
+    {
+        var jobs = clients.Table(StorageNames.Tables.Jobs);
+        var claimed = madeFinal;
+        while (!claimed)
+        {
+            if (!job.IsFinal || job.CompletionEventSent || job.CompletedBy != completedBy)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            if (job.CompletionEventClaimedUntil is { } until && until > now)
+            {
+                await Task.Delay(until - now < PollInterval ? until - now : PollInterval, time, cancellationToken);
+            }
+            else if (await jobs.TryReplaceAsync(job with { CompletionEventClaimedUntil = now + ClaimDuration }, cancellationToken))
+            {
+                claimed = true;
+                break;
+            }
+
+            job = (await jobs.GetEntityAsync<JobRow>(job.JobId, JobRow.RowKeyValue, cancellationToken: cancellationToken)).Value;
+        }
+
+        await clients.Queue(StorageNames.Queues.JobEvents)
+            .SendMessageAsync(QueueMessages.Serialize(new JobEvent(job.JobId, JobEvent.Completed)), cancellationToken);
+        await jobs.UpdateAsync<JobRow>(
+            job.JobId,
+            JobRow.RowKeyValue,
+            row => row.CompletionEventSent ? null : row with { CompletionEventSent = true },
+            cancellationToken);
+        return true;
+    }
+}

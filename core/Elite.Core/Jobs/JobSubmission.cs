@@ -1,0 +1,72 @@
+namespace Elite.Core.Jobs;
+
+/// <summary>
+/// The body of <c>POST /api/jobs</c> (JSON, camelCase). Every member is nullable so that a missing field reaches
+/// <see cref="JobValidator"/> and is reported with the others, rather than failing deserialization.
+/// </summary>
+/// <example>
+/// <code>
+/// { "conceptId": "dog-1",
+///   "prompts": [ { "prompt": "a photo of S on the beach", "seeds": [1, 2] },
+///                { "prompt": "S in a watercolor painting", "negativePrompt": "blurry", "count": 4 } ],
+///   "steps": 30, "guidance": 5, "lambda": 0.6, "scheduler": "euler_a",
+///   "webhookUrl": "https://example.com/hooks/elite" }
+/// </code>
+/// </example>
+public sealed record JobSubmission
+{
+    public string? ConceptId { get; init; }
+    public IReadOnlyList<PromptRequest?>? Prompts { get; init; }
+
+    /// <summary>Denoising steps; <see cref="JobDefaults.Steps"/> when absent.</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>Classifier-free guidance scale; <see cref="JobDefaults.Guidance"/> when absent.</summary>
+    public float? Guidance { get; init; }
+
+    /// <summary>ELITE's local-mapping weight λ; <see cref="JobDefaults.Lambda"/> when absent.</summary>
+    public float? Lambda { get; init; }
+
+    /// <summary>One of <see cref="JobLimits.Schedulers"/>; <see cref="JobDefaults.Scheduler"/> when absent.</summary>
+    public string? Scheduler { get; init; }
+
+    /// <summary>Where the signed completion webhook goes (http or https, public addresses only).</summary>
+    public string? WebhookUrl { get; init; }
+}
+
+/// <summary>
+/// One prompt and the images to draw from it: explicit <see cref="Seeds"/>, or <see cref="Count"/> images with seeds
+/// 0 .. count - 1 (neither: one image, seed 0). Fixed seeds make a request reproducible: the same prompt, seed and
+/// settings give the same image, whatever job or batch it runs in. Ask for other seeds to get other images.
+/// </summary>
+public sealed record PromptRequest
+{
+    /// <summary>The prompt, naming the concept with the placeholder word (<c>S</c>).</summary>
+    public string? Prompt { get; init; }
+
+    public string? NegativePrompt { get; init; }
+    public IReadOnlyList<long>? Seeds { get; init; }
+    public int? Count { get; init; }
+
+    /// <summary>The seeds of this prompt's images, in order (call on a validated request).</summary>
+    public IReadOnlyList<long> ResolveSeeds() =>
+        Seeds ?? [.. Enumerable.Range(0, Count ?? 1).Select(i => (long)i)];
+}
+
+/// <summary>One problem with a request: the field it concerns (<c>prompts[2].seeds[0]</c>, <c>line 14</c>) and what is wrong.</summary>
+public sealed record ValidationProblem(string Field, string Message)
+{
+    public override string ToString() => $"{Field}: {Message}";
+}
+
+/// <summary>Everything one image needs, from a request or a CSV row, before it becomes a task row and a queue message.</summary>
+public sealed record TaskSpec(
+    string ConceptId,
+    string Prompt,
+    string NegativePrompt,
+    long Seed,
+    int Steps,
+    float Guidance,
+    float Lambda,
+    string Scheduler,
+    int? SourceLine = null);

@@ -1,0 +1,169 @@
+using System.Globalization;
+using Elite.Core.Storage;
+using Elite.Core.Webhooks;
+
+namespace Elite.Core.Jobs;
+
+/// <summary>
+/// Checks a job submission against <see cref="JobLimits"/> and reports every problem at once. The single-value
+/// checks are shared with the CSV intake, so both kinds of job follow the same rules.
+/// </summary>
+public static class JobValidator
+{
+    public static IReadOnlyList<ValidationProblem> Validate(JobSubmission submission, JobLimits? limits = null)
+    {
+        limits ??= JobLimits.Default;
+        var problems = new List<ValidationProblem>();
+        void Check(string field, string? problem)
+        {
+            if (problem is not null)
+            {
+                problems.Add(new ValidationProblem(field, problem));
+            }
+        }
+
+        Check("conceptId", CheckConceptId(submission.ConceptId));
+        ValidatePrompts(submission.Prompts, limits, problems);
+        Check("steps", submission.Steps is { } steps ? CheckSteps(steps, limits) : null);
+        Check("guidance", submission.Guidance is { } guidance ? CheckGuidance(guidance, limits) : null);
+        Check("lambda", submission.Lambda is { } lambda ? CheckLambda(lambda, limits) : null);
+        Check("scheduler", submission.Scheduler is { } scheduler ? CheckScheduler(scheduler, limits) : null);
+        Check("webhookUrl", submission.WebhookUrl is { } url ? WebhookUrlPolicy.CheckSyntax(url, limits.MaxWebhookUrlLength) : null);
+        return problems;
+    }
+
+    private static void ValidatePrompts(IReadOnlyList<PromptRequest?>? prompts, JobLimits limits, List<ValidationProblem> problems)
+    {
+        if (prompts is null || prompts.Count == 0)
+        {
+            problems.Add(new("prompts", "is required: give at least one prompt"));
+            return;
+        }
+
+        if (prompts.Count > limits.MaxPrompts)
+        {
+            problems.Add(new("prompts", $"has {prompts.Count} entries; at most {limits.MaxPrompts} are allowed"));
+            return; // describing each of thousands of entries helps nobody
+        }
+
+        long images = 0;
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            var at = $"prompts[{i}]";
+            if (prompts[i] is not { } entry)
+            {
+                problems.Add(new(at, "is null"));
+                continue;
+            }
+
+            if (CheckPrompt(entry.Prompt, required: true, limits) is { } promptProblem)
+            {
+                problems.Add(new($"{at}.prompt", promptProblem));
+            }
+
+            if (CheckPrompt(entry.NegativePrompt, required: false, limits) is { } negativeProblem)
+            {
+                problems.Add(new($"{at}.negativePrompt", negativeProblem));
+            }
+
+            if (entry.Seeds is not null && entry.Count is not null)
+            {
+                problems.Add(new(at, "give seeds or count, not both"));
+            }
+
+            if (entry.Seeds is { } seeds)
+            {
+                if (seeds.Count == 0)
+                {
+                    problems.Add(new($"{at}.seeds", "is empty: give at least one seed, or use count"));
+                }
+
+                for (var j = 0; j < seeds.Count; j++)
+                {
+                    if (CheckSeed(seeds[j], limits) is { } seedProblem)
+                    {
+                        problems.Add(new($"{at}.seeds[{j}]", seedProblem));
+                    }
+                }
+
+                images += seeds.Count;
+            }
+            else if (entry.Count is { } count)
+            {
+                if (count < 1)
+                {
+                    problems.Add(new($"{at}.count", "must be at least 1"));
+                }
+
+                images += Math.Max(count, 0);
+            }
+            else
+            {
+                images += 1;
+            }
+        }
+
+        if (images > limits.MaxImagesPerJob)
+        {
+            problems.Add(new("prompts", $"ask for {images} images; a job may have at most {limits.MaxImagesPerJob}"));
+        }
+    }
+
+    /// <summary>The images of a valid submission, in order: prompt by prompt, seed by seed, with the defaults filled in.</summary>
+    public static IReadOnlyList<TaskSpec> ToTaskSpecs(JobSubmission submission)
+    {
+        var steps = submission.Steps ?? JobDefaults.Steps;
+        var guidance = submission.Guidance ?? JobDefaults.Guidance;
+        var lambda = submission.Lambda ?? JobDefaults.Lambda;
+        var scheduler = NormalizeScheduler(submission.Scheduler);
+        return
+        [
+            .. from entry in submission.Prompts!
+               from seed in entry!.ResolveSeeds()
+               select new TaskSpec(submission.ConceptId!, entry.Prompt!, entry.NegativePrompt ?? "", seed, steps, guidance, lambda, scheduler),
+        ];
+    }
+
+    public static string NormalizeScheduler(string? scheduler) =>
+        string.IsNullOrWhiteSpace(scheduler) ? JobDefaults.Scheduler : scheduler.Trim().ToLowerInvariant();
+
+    public static string? CheckConceptId(string? conceptId) =>
+        string.IsNullOrEmpty(conceptId) ? "is required"
+        : ResourceId.IsValid(conceptId) ? null
+        : $"'{Shorten(conceptId)}' is not a concept id: use 1-{ResourceId.MaxLength} letters, digits, '-', '_' or '.', starting with a letter or digit";
+
+    public static string? CheckPrompt(string? prompt, bool required, JobLimits limits) =>
+        string.IsNullOrWhiteSpace(prompt) ? (required ? "is required" : null)
+        : prompt.Length > limits.MaxPromptLength ? $"is {prompt.Length} characters long; at most {limits.MaxPromptLength} are allowed"
+        : null;
+
+    public static string? CheckSteps(int steps, JobLimits limits) =>
+        steps >= limits.MinSteps && steps <= limits.MaxSteps ? null : $"{steps} is outside {limits.MinSteps}-{limits.MaxSteps}";
+
+    public static string? CheckGuidance(float guidance, JobLimits limits) => CheckRange(guidance, limits.MinGuidance, limits.MaxGuidance);
+
+    public static string? CheckLambda(float lambda, JobLimits limits) => CheckRange(lambda, limits.MinLambda, limits.MaxLambda);
+
+    public static string? CheckSeed(long seed, JobLimits limits) =>
+        seed >= 0 && seed <= limits.MaxSeed ? null : $"{seed} is outside 0-{limits.MaxSeed}";
+
+    public static string? CheckScheduler(string scheduler, JobLimits limits) =>
+        limits.Schedulers.Contains(NormalizeScheduler(scheduler), StringComparer.Ordinal)
+            ? null
+            : $"'{Shorten(scheduler)}' is not one of {string.Join(", ", limits.Schedulers)}";
+
+    /// <summary>An <c>Idempotency-Key</c> header: 1 to <see cref="JobLimits.MaxIdempotencyKeyLength"/> printable ASCII characters.</summary>
+    public static string? CheckIdempotencyKey(string key, JobLimits limits) =>
+        key.Length == 0 ? "is empty"
+        : key.Length > limits.MaxIdempotencyKeyLength ? $"is {key.Length} characters long; at most {limits.MaxIdempotencyKeyLength} are allowed"
+        : key.All(c => c is >= ' ' and <= '~') ? null
+        : "may only hold printable ASCII characters";
+
+    private static string? CheckRange(float value, float min, float max) =>
+        float.IsFinite(value) && value >= min && value <= max
+            ? null
+            : $"{value.ToString(CultureInfo.InvariantCulture)} is outside {min.ToString(CultureInfo.InvariantCulture)}-{max.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>A caller's value quoted in a message, cut so that messages stay short.</summary>
+    internal static string Shorten(string value, int max = 40) => value.Length <= max ? value : value[..max] + "…";
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Elite.Core.Messages;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+
+namespace Elite.Core.Jobs;
+
+/// <summary>Task ids: the 0-based index of the image in its job, zero-padded ("000000", "000001", ...) so they sort.</summary>
+public static class TaskIds
+{
+    public static string Format(int index) => index.ToString("D6", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Writes a job's tasks in batches: the task rows (one entity group transaction per batch), then their
+/// <c>generate</c> messages, then the checkpoint <see cref="JobRow.EnqueuedCount"/>. Rows go before messages so a
+/// worker never meets a task without a row. A writer that resumes an interrupted intake skips the tasks before the
+/// checkpoint; the batch after it may send some messages twice (at least once), never a second row.
+/// </summary>
+internal sealed class TaskWriter(StorageClients clients, string jobId, int alreadyEnqueued)
+{
+    public const int BatchSize = 100; // the most actions an entity group transaction takes
+    private const int Conflict = 409;
+    private const int ParallelSends = 16;
+
+    private readonly TableClient _tasks = clients.Table(StorageNames.Tables.Tasks);
+    private readonly List<(TaskRow Row, GenerateTask Message)> _pending = new(BatchSize);
+
+    /// <summary>Tasks given so far, including those skipped because an earlier run enqueued them.</summary>
+    public int Count { get; private set; }
+
+    public async Task AddAsync(TaskSpec spec, CancellationToken cancellationToken)
+    {
+        var taskId = TaskIds.Format(Count++);
+        if (Count <= alreadyEnqueued)
+        {
+            return;
+        }
+
+        var row = new TaskRow(jobId, taskId)
+        {
+            Status = ImageTaskStatus.Queued,
+            ConceptId = spec.ConceptId,
+            Prompt = spec.Prompt,
+            NegativePrompt = spec.NegativePrompt.Length > 0 ? spec.NegativePrompt : null,
+            Seed = spec.Seed,
+            Steps = spec.Steps,
+            Guidance = spec.Guidance,
+            Lambda = spec.Lambda,
+            Scheduler = spec.Scheduler,
+            SourceLine = spec.SourceLine,
+        };
+        var message = new GenerateTask(jobId, taskId, spec.ConceptId, spec.Prompt, spec.NegativePrompt, spec.Seed, spec.Steps, spec.Guidance, spec.Lambda, spec.Scheduler);
+        _pending.Add((row, message));
+        if (_pending.Count == BatchSize)
+        {
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        await WriteRowsAsync(cancellationToken);
+        var queue = clients.Queue(StorageNames.Queues.Generate);
+        await Parallel.ForEachAsync(
+            _pending,
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelSends, CancellationToken = cancellationToken },
+            async (task, token) => await queue.SendMessageAsync(QueueMessages.Serialize(task.Message), token));
+
+        var enqueued = Count;
+        await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
+            jobId,
+            JobRow.RowKeyValue,
+            job => job.EnqueuedCount >= enqueued ? null : job with { EnqueuedCount = enqueued, TaskCount = Math.Max(job.TaskCount, enqueued) },
+            cancellationToken);
+        _pending.Clear();
+    }
+
+    private async Task WriteRowsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _tasks.SubmitTransactionAsync(_pending.Select(t => new TableTransactionAction(TableTransactionActionType.Add, t.Row)), cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == Conflict)
+        {
+            // Some rows exist: an earlier run wrote this batch and stopped before its checkpoint. Add the others one
+            // by one and leave the existing ones alone: their tasks may have run already.
+            foreach (var (row, _) in _pending)
+            {
+                try
+                {
+                    await _tasks.AddEntityAsync(row, cancellationToken);
+                }
+                catch (RequestFailedException existing) when (existing.Status == Conflict)
+                {
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Data.Tables;
+using Elite.Core.Messages;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+
+namespace Elite.Core.Webhooks;
+
+/// <summary>
+/// A webhook attempt failed and another is due after <see cref="Delay"/>. The queue trigger lets the message
+/// reappear (the host's visibility timeout), or the caller re-sends it delayed with <see cref="JobEventHandler.ScheduleRetryAsync"/>.
+/// </summary>
+public sealed class RetryLaterException(TimeSpan delay, string reason) : Exception($"Webhook delivery failed ({reason}); retry in {delay}.")
+{
+    public TimeSpan Delay { get; } = delay;
+}
+
+public enum JobEventOutcome
+{
+    /// <summary>The webhook was delivered now.</summary>
+    Delivered,
+
+    /// <summary>The job asked for no webhook.</summary>
+    NoWebhook,
+
+    /// <summary>An earlier delivery of this event already delivered the webhook or gave up on it.</summary>
+    AlreadyHandled,
+
+    /// <summary>No further attempts: the reason is on the job row.</summary>
+    GaveUp,
+
+    /// <summary>The job does not exist (it was deleted): nothing to do.</summary>
+    JobNotFound,
+}
+
+/// <summary>
+/// Handles a <c>job-events</c> message: sends the finished job's signed webhook and records each attempt on the job
+/// row (<see cref="JobRow.WebhookStatus"/>, <see cref="JobRow.WebhookAttempts"/>, <see cref="JobRow.LastWebhookError"/>).
+/// </summary>
+/// <remarks>
+/// Attempts are counted on the job row, and the larger of that count and the queue's dequeue count is taken, so the
+/// count survives both a re-sent message (dequeue count back to 1) and a crash before the row was written. For
+/// <see cref="WebhookOptions.MaxAttempts"/> to apply, the host's maxDequeueCount must be at least as large, or the
+/// caller must catch <see cref="RetryLaterException"/> and use <see cref="ScheduleRetryAsync"/> (which also honours the
+/// growing delay; a rethrown message reappears after the host's fixed visibility timeout).
+/// </remarks>
+public sealed class JobEventHandler(StorageClients clients, WebhookDelivery delivery, WebhookOptions options, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <exception cref="RetryLaterException">The attempt failed and another is due.</exception>
+    /// <exception cref="InvalidMessageException">The event is of a kind this handler does not know.</exception>
+    public async Task<JobEventOutcome> HandleAsync(JobEvent jobEvent, int dequeueCount, CancellationToken cancellationToken)
+    {
+        if (jobEvent.Kind != JobEvent.Completed)
+        {
+            throw new InvalidMessageException($"unknown job event kind '{jobEvent.Kind}'");
+        }
+
+        var jobs = clients.Table(StorageNames.Tables.Jobs);
+        var job = await jobs.GetOrDefaultAsync<JobRow>(jobEvent.JobId, JobRow.RowKeyValue, cancellationToken);
+        if (job is null)
+        {
+            return JobEventOutcome.JobNotFound;
+        }
+
+        if (string.IsNullOrEmpty(job.WebhookUrl))
+        {
+            return JobEventOutcome.NoWebhook;
+        }
+
+        if (job.WebhookStatus is WebhookState.Delivered or WebhookState.Failed)
+        {
+            return JobEventOutcome.AlreadyHandled;
+        }
+
+        var attempt = Math.Max(dequeueCount, job.WebhookAttempts + 1);
+        var body = await BuildBodyAsync(job, cancellationToken);
+        var result = await delivery.DeliverAsync(job.WebhookUrl, MessageIdFor(job.JobId), body, attempt, cancellationToken);
+        await RecordAsync(job.JobId, attempt, result, cancellationToken);
+        return result.Outcome switch
+        {
+            WebhookDeliveryOutcome.Delivered => JobEventOutcome.Delivered,
+            WebhookDeliveryOutcome.GaveUp => JobEventOutcome.GaveUp,
+            _ => throw new RetryLaterException(result.Delay, result.Error ?? "unknown error"),
+        };
+    }
+
+    /// <summary>Sends the event again, invisible for <paramref name="delay"/>: the caller then completes the message it handled.</summary>
+    public async Task ScheduleRetryAsync(JobEvent jobEvent, TimeSpan delay, CancellationToken cancellationToken) =>
+        await clients.Queue(StorageNames.Queues.JobEvents).SendMessageAsync(
+            QueueMessages.Serialize(jobEvent), visibilityTimeout: delay, cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// The <c>webhook-id</c> of a job's completion: the same on every attempt, so receivers can dedupe. A hash,
+    /// because job ids may hold '.', which the signature scheme forbids in ids.
+    /// </summary>
+    public static string MessageIdFor(string jobId) =>
+        "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{JobEvent.Completed}/{jobId}")))[..32];
+
+    private async Task<string> BuildBodyAsync(JobRow job, CancellationToken cancellationToken)
+    {
+        var results = new List<WebhookResult>();
+        var truncated = false;
+        var tasks = clients.Table(StorageNames.Tables.Tasks);
+        var succeeded = nameof(ImageTaskStatus.Succeeded);
+        await foreach (var task in tasks.QueryAsync<TaskRow>(
+            filter: TableClient.CreateQueryFilter($"PartitionKey eq {job.JobId} and Status eq {succeeded}"),
+            select: [nameof(TaskRow.RowKey), nameof(TaskRow.ResultBlob)],
+            cancellationToken: cancellationToken))
+        {
+            if (results.Count == options.MaxResultsInBody)
+            {
+                truncated = true;
+                break;
+            }
+
+            results.Add(new WebhookResult(task.TaskId, task.ResultBlob ?? BlobPaths.Result(job.JobId, task.TaskId)));
+        }
+
+        return JobCompletedWebhook.For(job, results, truncated).ToJson();
+    }
+
+    private async Task RecordAsync(string jobId, int attempt, WebhookDeliveryResult result, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
+            jobId,
+            JobRow.RowKeyValue,
+            job => job.WebhookStatus == WebhookState.Delivered || (job.WebhookStatus == WebhookState.Failed && result.Outcome != WebhookDeliveryOutcome.Delivered)
+                ? null // a concurrent attempt settled it; a late failure must not reopen it
+                : job with
+                {
+                    WebhookAttempts = Math.Max(job.WebhookAttempts, attempt),
+                    WebhookStatus = result.Outcome switch
+                    {
+                        WebhookDeliveryOutcome.Delivered => WebhookState.Delivered,
+                        WebhookDeliveryOutcome.GaveUp => WebhookState.Failed,
+                        _ => WebhookState.Retrying,
+                    },
+                    WebhookDeliveredAt = result.Outcome == WebhookDeliveryOutcome.Delivered ? now : job.WebhookDeliveredAt,
+                    LastWebhookError = result.Error ?? job.LastWebhookError,
+                    Reason = result.Outcome == WebhookDeliveryOutcome.GaveUp ? AppendReason(job.Reason, $"webhook not delivered: {result.Error}") : job.Reason,
+                },
+            cancellationToken);
+    }
+
+    private static string AppendReason(string? reason, string addition) =>
+        string.IsNullOrEmpty(reason) ? addition : $"{reason}. {addition}";
+}

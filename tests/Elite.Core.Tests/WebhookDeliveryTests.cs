@@ -1,0 +1,182 @@
+using System.Text.Json;
+using Elite.Core.Jobs;
+using Elite.Core.Messages;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+using Elite.Core.Webhooks;
+
+namespace Elite.Core.Tests;
+
+[Collection(StorageCollection.Name)]
+public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetime
+{
+    private static readonly string Secret = WebhookSecret.Generate();
+    private readonly StorageClients clients = storage.Clients;
+
+    public Task InitializeAsync() => clients.ClearQueuesAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private JobEventHandler Handler(WebhookOptions? options = null)
+    {
+        options ??= new WebhookOptions { SigningSecret = Secret, AllowPrivateAddresses = true };
+        var policy = new WebhookUrlPolicy(options);
+        var delivery = new WebhookDelivery(WebhookDelivery.CreateHttpClient(policy, options), WebhookSigner.FromOptions(options), policy, options);
+        return new JobEventHandler(clients, delivery, options);
+    }
+
+    /// <summary>A finished job of three tasks, two of them with images.</summary>
+    private async Task<string> FinishedJobAsync(string? webhookUrl)
+    {
+        var jobId = TestStorage.NewId("job");
+        await clients.Table(StorageNames.Tables.Jobs).AddEntityAsync(new JobRow(jobId)
+        {
+            Status = JobStatus.PartiallySucceeded, Source = "http", TaskCount = 3, SucceededCount = 2, FailedCount = 1, IntakeComplete = true,
+            WebhookUrl = webhookUrl, CompletedAt = DateTimeOffset.Parse("2026-11-26T10:00:00Z"),
+        });
+        foreach (var (taskId, status) in new[] { ("000000", ImageTaskStatus.Succeeded), ("000001", ImageTaskStatus.Failed), ("000002", ImageTaskStatus.Succeeded) })
+        {
+            await clients.Table(StorageNames.Tables.Tasks).AddEntityAsync(new TaskRow(jobId, taskId)
+            {
+                Status = status, ResultBlob = status == ImageTaskStatus.Succeeded ? BlobPaths.Result(jobId, taskId) : null,
+            });
+        }
+
+        return jobId;
+    }
+
+    [Fact]
+    public async Task Three_failures_then_success_keep_one_webhook_id_grow_the_delay_and_record_one_delivery()
+    {
+        await using var receiver = new WebhookReceiver(500, 503, 500);
+        var jobId = await FinishedJobAsync(receiver.Url);
+        var handler = Handler();
+        var jobEvent = new JobEvent(jobId, JobEvent.Completed);
+
+        var delays = new List<TimeSpan>();
+        for (var dequeueCount = 1; dequeueCount <= 3; dequeueCount++)
+        {
+            delays.Add((await Assert.ThrowsAsync<RetryLaterException>(() => handler.HandleAsync(jobEvent, dequeueCount, default))).Delay);
+        }
+
+        var outcome = await handler.HandleAsync(jobEvent, 4, default);
+        var again = await handler.HandleAsync(jobEvent, 5, default);
+
+        Assert.Equal((JobEventOutcome.Delivered, JobEventOutcome.AlreadyHandled), (outcome, again));
+        Assert.InRange(delays[0], TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5));
+        Assert.InRange(delays[1], TimeSpan.FromSeconds(16), TimeSpan.FromSeconds(20));
+        Assert.InRange(delays[2], TimeSpan.FromSeconds(64), TimeSpan.FromSeconds(80));
+
+        var received = receiver.Received;
+        Assert.Equal([500, 503, 500, 200], received.Select(r => r.AnsweredWith));
+        Assert.All(received, r => Assert.Equal(JobEventHandler.MessageIdFor(jobId), r.Id));
+        var verifier = new WebhookVerifier(Secret);
+        Assert.All(received, r => Assert.True(verifier.Verify(r.Id, r.Timestamp, r.Signature, r.Body).IsValid));
+        Assert.All(received, r => Assert.StartsWith("application/json", r.ContentType));
+
+        using var body = JsonDocument.Parse(received[^1].Body);
+        Assert.Equal("job.completed", body.RootElement.GetProperty("type").GetString());
+        Assert.Equal(DateTimeOffset.Parse("2026-11-26T10:00:00Z"), body.RootElement.GetProperty("timestamp").GetDateTimeOffset());
+        var data = body.RootElement.GetProperty("data");
+        Assert.Equal((jobId, "partiallySucceeded", 3, 2, 1), (data.GetProperty("jobId").GetString(), data.GetProperty("status").GetString(),
+            data.GetProperty("taskCount").GetInt32(), data.GetProperty("succeededCount").GetInt32(), data.GetProperty("failedCount").GetInt32()));
+        Assert.Equal([BlobPaths.Result(jobId, "000000"), BlobPaths.Result(jobId, "000002")],
+            data.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("blob").GetString()));
+        Assert.False(data.GetProperty("resultsTruncated").GetBoolean());
+
+        var job = await clients.JobAsync(jobId);
+        Assert.Equal((WebhookState.Delivered, 4, true), (job.WebhookStatus, job.WebhookAttempts, job.WebhookDeliveredAt is not null));
+        Assert.Equal("the receiver answered 500 Internal Server Error", job.LastWebhookError);
+    }
+
+    [Fact]
+    public async Task After_the_last_attempt_the_handler_gives_up_and_records_why()
+    {
+        await using var receiver = new WebhookReceiver(500, 500, 500);
+        var jobId = await FinishedJobAsync(receiver.Url);
+        var handler = Handler(new WebhookOptions { SigningSecret = Secret, AllowPrivateAddresses = true, MaxAttempts = 2 });
+        var jobEvent = new JobEvent(jobId, JobEvent.Completed);
+
+        await Assert.ThrowsAsync<RetryLaterException>(() => handler.HandleAsync(jobEvent, 1, default));
+        // A re-sent message starts at dequeue count 1 again: the attempts on the row still count.
+        var outcome = await handler.HandleAsync(jobEvent, 1, default);
+
+        Assert.Equal(JobEventOutcome.GaveUp, outcome);
+        var job = await clients.JobAsync(jobId);
+        Assert.Equal((WebhookState.Failed, 2), (job.WebhookStatus, job.WebhookAttempts));
+        Assert.Equal("webhook not delivered: gave up after 2 attempts; the last: the receiver answered 500 Internal Server Error", job.Reason);
+        Assert.Equal(JobEventOutcome.AlreadyHandled, await handler.HandleAsync(jobEvent, 3, default));
+        Assert.Equal(2, receiver.Received.Count);
+    }
+
+    [Fact]
+    public async Task A_410_gone_stops_at_once()
+    {
+        await using var receiver = new WebhookReceiver(410);
+        var jobId = await FinishedJobAsync(receiver.Url);
+
+        Assert.Equal(JobEventOutcome.GaveUp, await Handler().HandleAsync(new JobEvent(jobId, JobEvent.Completed), 1, default));
+        Assert.Contains("410 Gone", (await clients.JobAsync(jobId)).LastWebhookError);
+    }
+
+    [Fact]
+    public async Task Without_allowing_private_addresses_nothing_reaches_a_loopback_receiver()
+    {
+        await using var receiver = new WebhookReceiver();
+        var jobId = await FinishedJobAsync(receiver.Url);
+        var strict = new WebhookOptions { SigningSecret = Secret };
+
+        var outcome = await Handler(strict).HandleAsync(new JobEvent(jobId, JobEvent.Completed), 1, default);
+
+        Assert.Equal(JobEventOutcome.GaveUp, outcome);
+        Assert.Contains("loopback", (await clients.JobAsync(jobId)).LastWebhookError);
+
+        // The connection itself is checked too, whatever checked the URL before (DNS rebinding).
+        using var http = WebhookDelivery.CreateHttpClient(new WebhookUrlPolicy(strict), strict);
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => http.PostAsync(receiver.Url, new StringContent("{}")));
+        Assert.IsType<WebhookUrlRefusedException>(error.InnerException);
+        Assert.Empty(receiver.Received);
+    }
+
+    [Fact]
+    public async Task Jobs_without_webhook_or_gone_need_nothing_and_unknown_events_are_poison()
+    {
+        var handler = Handler();
+
+        Assert.Equal(JobEventOutcome.NoWebhook, await handler.HandleAsync(new JobEvent(await FinishedJobAsync(null), JobEvent.Completed), 1, default));
+        Assert.Equal(JobEventOutcome.JobNotFound, await handler.HandleAsync(new JobEvent("no-such-job", JobEvent.Completed), 1, default));
+        await Assert.ThrowsAsync<InvalidMessageException>(() => handler.HandleAsync(new JobEvent("x", "started"), 1, default));
+    }
+
+    [Fact]
+    public async Task A_retry_can_be_scheduled_as_a_delayed_message()
+    {
+        await Handler().ScheduleRetryAsync(new JobEvent("job-x", JobEvent.Completed), TimeSpan.FromMinutes(5), default);
+
+        Assert.Equal(1, await clients.CountAsync(StorageNames.Queues.JobEvents));
+        Assert.Empty((await clients.Queue(StorageNames.Queues.JobEvents).ReceiveMessagesAsync(32)).Value);
+    }
+
+    [Fact]
+    public async Task Submission_to_signed_webhook_end_to_end()
+    {
+        await using var receiver = new WebhookReceiver();
+        var conceptId = await clients.AddConceptAsync();
+        var submitted = await new JobIntake(clients).SubmitAsync(
+            new JobSubmission { ConceptId = conceptId, Prompts = [new PromptRequest { Prompt = "a photo of S", Count = 2 }], WebhookUrl = receiver.Url }, null, default);
+        var accounting = new JobAccounting(clients);
+        foreach (var task in await clients.DrainAsync<GenerateTask>(StorageNames.Queues.Generate))
+        {
+            await accounting.MarkTaskRunningAsync(task.JobId, task.TaskId, default);
+            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, true, null, null, default);
+        }
+
+        var jobEvent = Assert.Single(await clients.DrainAsync<JobEvent>(StorageNames.Queues.JobEvents));
+        Assert.Equal(JobEventOutcome.Delivered, await Handler().HandleAsync(jobEvent, 1, default));
+
+        var webhook = Assert.Single(receiver.Received);
+        Assert.True(new WebhookVerifier(Secret).Verify(webhook.Id, webhook.Timestamp, webhook.Signature, webhook.Body).IsValid);
+        using var body = JsonDocument.Parse(webhook.Body);
+        Assert.Equal((submitted.JobId, "succeeded"), (body.RootElement.GetProperty("data").GetProperty("jobId").GetString(), body.RootElement.GetProperty("data").GetProperty("status").GetString()));
+    }
+}
