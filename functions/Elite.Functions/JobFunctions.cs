@@ -63,7 +63,7 @@ public sealed class JobFunctions(JobIntake intake, CsvJobIntake csvIntake, Stora
             row.InvalidRowCount,
             row.Reason,
             row.CompletedAt,
-            webhook = row.WebhookStatus?.ToString(),
+            webhook = row.WebhookStatus.ToString(),
             tasks,
         });
     }
