@@ -3,9 +3,9 @@ namespace Elite.Core;
 /// <summary>The pipeline's function names, shared by the Azure Functions app and its local host.</summary>
 public static class FunctionNames
 {
-    public const string ConceptUploaded = "ConceptUploaded";
+    public const string ConceptUploaded = Configuration.BlobTriggerFunctions.ConceptUploaded;
     public const string SubmitJob = "SubmitJob";
-    public const string CsvJobUploaded = "CsvJobUploaded";
+    public const string CsvJobUploaded = Configuration.BlobTriggerFunctions.CsvJobUploaded;
     public const string GetJob = "GetJob";
     public const string GetConcept = "GetConcept";
     public const string JobEvents = "JobEvents";

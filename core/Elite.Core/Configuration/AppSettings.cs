@@ -1,0 +1,93 @@
+using Elite.Core.Storage;
+
+namespace Elite.Core.Configuration;
+
+/// <summary>
+/// The app settings (environment variables) that the deployed apps read, written once: the apps read them
+/// through these constants and the infrastructure tests check that the Bicep sets exactly these keys on the
+/// Function App and on the worker's container.
+/// </summary>
+/// <remarks>
+/// The <c>Worker__*</c> keys mirror the properties of the worker's <c>WorkerOptions</c> (section
+/// <c>Worker</c>). They are listed here as constants until that class lands in the solution; the infra
+/// tests can then derive them from it by reflection instead.
+/// </remarks>
+public static class AppSettings
+{
+    /// <summary>Separator of configuration sections in environment variable names (<c>Section__Key</c>).</summary>
+    public const string SectionSeparator = "__";
+
+    // The pipeline's storage account, identity-based (see StorageConnection).
+    public const string EliteStorageAccountName = StorageConnection.SettingName + SectionSeparator + "accountName";
+    public const string EliteStorageCredential = StorageConnection.SettingName + SectionSeparator + "credential";
+    public const string EliteStorageClientId = StorageConnection.SettingName + SectionSeparator + "clientId";
+
+    /// <summary>The value of <c>*__credential</c> for a managed identity (with <c>*__clientId</c> for a user-assigned one).</summary>
+    public const string ManagedIdentityCredential = "managedidentity";
+
+    // The Functions host's own storage.
+    public const string HostStorageAccountName = "AzureWebJobsStorage" + SectionSeparator + "accountName";
+    public const string HostStorageCredential = "AzureWebJobsStorage" + SectionSeparator + "credential";
+    public const string HostStorageClientId = "AzureWebJobsStorage" + SectionSeparator + "clientId";
+
+    /// <summary>The Functions language worker; on Flex Consumption the platform sets it from the site's runtime.</summary>
+    public const string FunctionsWorkerRuntime = "FUNCTIONS_WORKER_RUNTIME";
+
+    /// <summary>The value of <see cref="FunctionsWorkerRuntime"/> for this project.</summary>
+    public const string DotnetIsolatedRuntime = "dotnet-isolated";
+
+    // Webhooks sent when a job finishes.
+    public const string WebhookSigningSecret = "Webhooks" + SectionSeparator + "SigningSecret";
+    public const string WebhookAllowPrivateAddresses = "Webhooks" + SectionSeparator + "AllowPrivateAddresses";
+
+    // Telemetry: Application Insights, with Microsoft Entra authentication (local auth is off).
+    public const string AppInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+    public const string AppInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+
+    // The worker: WorkerOptions, section "Worker".
+    public const string WorkerSection = "Worker";
+    public const string WorkerPackDirectory = WorkerSection + SectionSeparator + "PackDirectory";
+    public const string WorkerVocabularyPath = WorkerSection + SectionSeparator + "VocabularyPath";
+    public const string WorkerMaskModelPath = WorkerSection + SectionSeparator + "MaskModelPath";
+    public const string WorkerMaxBatch = WorkerSection + SectionSeparator + "MaxBatch";
+    public const string WorkerMaxWaitMs = WorkerSection + SectionSeparator + "MaxWaitMs";
+    public const string WorkerConceptCacheSize = WorkerSection + SectionSeparator + "ConceptCacheSize";
+    public const string WorkerMaxDequeueCount = WorkerSection + SectionSeparator + "MaxDequeueCount";
+    public const string WorkerVisibilitySeconds = WorkerSection + SectionSeparator + "VisibilitySeconds";
+    public const string WorkerConceptNotReadyRetrySeconds = WorkerSection + SectionSeparator + "ConceptNotReadyRetrySeconds";
+    public const string WorkerConceptReadyDeadlineSeconds = WorkerSection + SectionSeparator + "ConceptReadyDeadlineSeconds";
+    public const string WorkerUseCuda = WorkerSection + SectionSeparator + "UseCuda";
+    public const string WorkerIntraOpThreads = WorkerSection + SectionSeparator + "IntraOpThreads";
+
+    /// <summary>Every <c>Worker__*</c> key: one per property of WorkerOptions.</summary>
+    public static IReadOnlyList<string> WorkerOptionsKeys { get; } =
+    [
+        WorkerPackDirectory, WorkerVocabularyPath, WorkerMaskModelPath, WorkerMaxBatch, WorkerMaxWaitMs,
+        WorkerConceptCacheSize, WorkerMaxDequeueCount, WorkerVisibilitySeconds, WorkerConceptNotReadyRetrySeconds,
+        WorkerConceptReadyDeadlineSeconds, WorkerUseCuda, WorkerIntraOpThreads,
+    ];
+
+    /// <summary>What the Function App reads.</summary>
+    public static IReadOnlyList<string> FunctionsAppKeys { get; } =
+    [
+        HostStorageAccountName, HostStorageCredential, HostStorageClientId,
+        FunctionsWorkerRuntime,
+        EliteStorageAccountName, EliteStorageCredential, EliteStorageClientId,
+        WebhookSigningSecret, WebhookAllowPrivateAddresses,
+        AppInsightsConnectionString, AppInsightsAuthenticationString,
+    ];
+
+    /// <summary>
+    /// Keys of <see cref="FunctionsAppKeys"/> that Flex Consumption sets itself from the site's
+    /// <c>functionAppConfig.runtime</c> and refuses as app settings.
+    /// </summary>
+    public static IReadOnlyList<string> FlexConsumptionPlatformKeys { get; } = [FunctionsWorkerRuntime];
+
+    /// <summary>What the worker's container reads.</summary>
+    public static IReadOnlyList<string> WorkerKeys { get; } =
+    [
+        EliteStorageAccountName, EliteStorageCredential, EliteStorageClientId,
+        .. WorkerOptionsKeys,
+        AppInsightsConnectionString, AppInsightsAuthenticationString,
+    ];
+}
