@@ -163,7 +163,7 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
 
     private async Task<GenerateTask[]> CreateJobAsync(string jobId, string conceptId, string[] prompts)
     {
-        await clients.Table(StorageNames.Tables.Jobs).UpsertEntityAsync(new JobRow(jobId) { Status = JobStatus.Queued, Source = "test", TaskCount = prompts.Length });
+        await clients.Table(StorageNames.Tables.Jobs).UpsertEntityAsync(new JobRow(jobId) { Status = JobStatus.Queued, Source = "test", TaskCount = prompts.Length, IntakeComplete = true, EnqueuedCount = prompts.Length });
         var tasks = prompts.Select((prompt, i) => new GenerateTask(jobId, $"{i:D6}", conceptId, prompt, "", Seed: i + 1, Steps: 2, Guidance: 5f, Lambda: 0.6f, Scheduler: "lms")).ToArray();
         foreach (var task in tasks)
         {
