@@ -13,11 +13,7 @@ builder.Services.AddSingleton(services => new ConceptCache(services.GetRequiredS
 builder.Services.AddHostedService<EncodeWorker>();
 builder.Services.AddHostedService<GenerateWorker>();
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromMinutes(5)); // lets a batch in hand finish on SIGTERM
-builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
-{
-    metrics.AddMeter(WorkerMetrics.MeterName);
-    if (builder.Configuration.GetValue<bool>("Worker:ConsoleMetrics")) metrics.AddConsoleExporter();
-});
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(WorkerMetrics.MeterName));
 
 var app = builder.Build();
 var runtime = app.Services.GetRequiredService<WorkerRuntime>(); // loads and verifies the pack before any work is taken

@@ -9,8 +9,7 @@ namespace Elite.Core.Configuration;
 /// </summary>
 /// <remarks>
 /// The <c>Worker__*</c> keys mirror the properties of the worker's <c>WorkerOptions</c> (section
-/// <c>Worker</c>). They are listed here as constants until that class lands in the solution; the infra
-/// tests can then derive them from it by reflection instead.
+/// <c>Worker</c>); core cannot see that class, so a worker test checks the two lists are the same.
 /// </remarks>
 public static class AppSettings
 {
