@@ -36,8 +36,8 @@ public static class AppSettings
     public const string DotnetIsolatedRuntime = "dotnet-isolated";
 
     // Webhooks sent when a job finishes.
-    public const string WebhookSigningSecret = "Webhooks" + SectionSeparator + "SigningSecret";
-    public const string WebhookAllowPrivateAddresses = "Webhooks" + SectionSeparator + "AllowPrivateAddresses";
+    public const string WebhookSigningSecret = Webhooks.WebhookOptions.SectionName + SectionSeparator + "SigningSecret";
+    public const string WebhookAllowPrivateAddresses = Webhooks.WebhookOptions.SectionName + SectionSeparator + "AllowPrivateAddresses";
 
     // Telemetry: Application Insights, with Microsoft Entra authentication (local auth is off).
     public const string AppInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
