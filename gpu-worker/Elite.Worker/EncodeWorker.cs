@@ -83,7 +83,7 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
         {
             var container = clients.Container(StorageNames.Containers.Concepts);
             var image = ImageDecoder.Decode((await container.GetBlobClient(request.ImageBlob).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span, ImageLimits.Default);
-            var maskBlob = request.MaskBlob ?? concept.MaskBlob;
+            var maskBlob = concept.MaskBlob ?? request.MaskBlob; // the row is current; two requests can arrive out of order
             var mask = maskBlob is null
                 ? null
                 : ImageDecoder.DecodeMask((await container.GetBlobClient(maskBlob).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span, ImageLimits.Default, image.Width, image.Height);
@@ -109,6 +109,15 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
         await lease.CompleteAsync(cancellationToken);
     }
 
-    private static Task SaveAsync(TableClient concepts, ConceptRow row, CancellationToken cancellationToken) =>
-        concepts.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
+    /// <summary>
+    /// Writes the concept's new state unless the row changed since it was read (a new photo or mask was
+    /// uploaded meanwhile: its own encode request follows, and this result is stale, so it is dropped).
+    /// </summary>
+    private async Task SaveAsync(TableClient concepts, ConceptRow row, CancellationToken cancellationToken)
+    {
+        var saved = row.ETag == default
+            ? (await concepts.AddOrGetAsync(row, cancellationToken)).Added
+            : await concepts.TryReplaceAsync(row, cancellationToken);
+        if (!saved) logger.LogInformation("Concept {ConceptId} changed while it was encoded; this result is dropped", row.ConceptId);
+    }
 }

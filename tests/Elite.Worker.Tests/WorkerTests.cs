@@ -1,5 +1,3 @@
-using Azure.Data.Tables;
-using Azure.Storage.Queues;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
