@@ -1,0 +1,29 @@
+using Elite.Core.Concepts;
+using Elite.Core.Jobs;
+using Elite.Core.Storage;
+using Elite.Core.Webhooks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Elite.Core;
+
+/// <summary>What the functions call into, registered once for the Azure Functions app and for its local host.</summary>
+public static class PipelineServices
+{
+    public static IServiceCollection AddPipelineFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        var clients = new StorageClients(StorageConnection.FromConfiguration(configuration));
+        var webhooks = WebhookOptions.FromConfiguration(configuration);
+        var urlPolicy = new WebhookUrlPolicy(webhooks.AllowPrivateAddresses);
+        services.AddSingleton(clients);
+        services.AddSingleton(new JobIntake(clients, webhookUrls: urlPolicy));
+        services.AddSingleton(new CsvJobIntake(clients, webhookUrls: urlPolicy));
+        services.AddSingleton(new ConceptIntake(clients));
+        services.AddSingleton(new JobEventHandler(
+            clients,
+            new WebhookDelivery(WebhookDelivery.CreateHttpClient(urlPolicy, webhooks), new WebhookSigner(webhooks.SigningSecret ?? throw new InvalidOperationException(
+                "Webhooks__SigningSecret is not set: webhooks are signed with it (whsec_ + base64 of 32 random bytes; in Azure, a Key Vault reference).")), urlPolicy, webhooks),
+            webhooks));
+        return services;
+    }
+}

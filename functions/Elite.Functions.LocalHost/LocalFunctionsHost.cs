@@ -1,0 +1,30 @@
+using Elite.Core;
+using Elite.Core.Storage;
+using Microsoft.Azure.WebJobs;
+
+namespace Elite.Functions.LocalHost;
+
+/// <summary>The functions, locally: the WebJobs SDK runs the blob and queue triggers, Kestrel the HTTP routes.</summary>
+public static class LocalFunctionsHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
+        // The WebJobs host keeps its own bookkeeping (blob receipts, locks) in AzureWebJobsStorage: locally, the same storage.
+        builder.Configuration["AzureWebJobsStorage"] ??= builder.Configuration[StorageConnection.SettingName];
+        builder.Services.AddPipelineFunctions(builder.Configuration);
+        builder.Services.AddMvcCore();
+        builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>().AddSingleton<StatusFunctions>();
+        builder.Host.ConfigureWebJobs(webJobs =>
+        {
+            webJobs.AddAzureStorageCoreServices();
+            webJobs.AddAzureStorageBlobs();
+            webJobs.AddAzureStorageQueues(queues => queues.MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64);
+        });
+
+        var app = builder.Build();
+        LocalHttpRoutes.Map(app);
+        return app;
+    }
+}

@@ -1,0 +1,3 @@
+using Elite.Functions.LocalHost;
+
+LocalFunctionsHost.Build(args).Run();

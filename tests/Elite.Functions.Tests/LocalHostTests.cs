@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using Elite.Core.Messages;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+using Elite.Core.Webhooks;
+using Elite.Functions.LocalHost;
+using Microsoft.Extensions.Configuration;
+using Isolated = Microsoft.Azure.Functions.Worker;
+using WebJobs = Microsoft.Azure.WebJobs;
+
+namespace Elite.Functions.Tests;
+
+/// <summary>The local host runs the same functions with the same triggers as the Azure Functions app.</summary>
+public sealed class LocalHostTests
+{
+    [Fact]
+    public void The_local_host_declares_exactly_the_triggers_of_the_functions_app()
+    {
+        var isolated = typeof(JobFunctions).Assembly.GetTypes().SelectMany(t => t.GetMethods())
+            .Select(m => (Function: m.GetCustomAttribute<Isolated.FunctionAttribute>()?.Name, Method: m))
+            .Where(f => f.Function is not null)
+            .Select(f => Describe(f.Function!, f.Method.GetParameters().SelectMany(p => p.GetCustomAttributes()).Single(a => a.GetType().Name.EndsWith("TriggerAttribute", StringComparison.Ordinal))))
+            .Order(StringComparer.Ordinal);
+
+        var local = typeof(LocalTriggers).GetMethods()
+            .Select(m => (Function: m.GetCustomAttribute<WebJobs.FunctionNameAttribute>()?.Name, Method: m))
+            .Where(f => f.Function is not null)
+            .Select(f => Describe(f.Function!, f.Method.GetParameters().SelectMany(p => p.GetCustomAttributes()).Single(a => a.GetType().Name.EndsWith("TriggerAttribute", StringComparison.Ordinal))))
+            .Concat(LocalHttpRoutes.All.Select(r => $"{r.Function} http {r.Method} {r.Route}"))
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(isolated, local);
+        Assert.Equal(6, local.Count());
+    }
+
+    [Fact]
+    public async Task An_uploaded_photo_is_registered_and_queued_for_encoding_through_the_polling_blob_trigger()
+    {
+        var clients = new StorageClients(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
+        await new StorageInitializer(clients).InitializeAsync();
+        await using var host = LocalFunctionsHost.Build(["--urls", $"http://127.0.0.1:{FreePort()}", "--Webhooks:AllowPrivateAddresses=true", $"--Webhooks:SigningSecret={WebhookSecret.Generate()}"]);
+        await host.StartAsync();
+
+        var conceptId = "local-" + Guid.NewGuid().ToString("N")[..10];
+        await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, "photo.png"))
+            .UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Asset("chelsea.png"))));
+
+        ConceptRow? row = null;
+        for (var attempt = 0; attempt < 120 && row is null; attempt++)
+        {
+            await Task.Delay(500);
+            var found = await clients.Table(StorageNames.Tables.Concepts).GetEntityIfExistsAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue);
+            row = found.HasValue ? found.Value : null;
+        }
+
+        Assert.NotNull(row);
+        Assert.Equal(ConceptStatus.Pending, row.Status);
+        var queued = (await clients.Queue(StorageNames.Queues.Encode).PeekMessagesAsync(32)).Value
+            .Select(m => QueueMessages.Deserialize<EncodeRequest>(m.Body.ToString()));
+        Assert.Contains(queued, r => r.ConceptId == conceptId);
+    }
+
+    private static string Describe(string function, Attribute trigger) => trigger switch
+    {
+        Isolated.BlobTriggerAttribute blob => $"{function} blob {blob.BlobPath}",
+        Isolated.QueueTriggerAttribute queue => $"{function} queue {queue.QueueName}",
+        Isolated.HttpTriggerAttribute http => $"{function} http {string.Join(",", http.Methods ?? [])} {http.Route}",
+        WebJobs.BlobTriggerAttribute blob => $"{function} blob {blob.BlobPath}",
+        WebJobs.QueueTriggerAttribute queue => $"{function} queue {queue.QueueName}",
+        _ => throw new InvalidOperationException($"unexpected trigger {trigger.GetType()}"),
+    };
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Asset(string file)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "assets", file);
+            if (File.Exists(candidate)) return candidate;
+        }
+
+        throw new FileNotFoundException($"assets/{file}: run ./run.sh setup first.");
+    }
+}
