@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Entry point of the ELITE pipeline: setup, tests, the elite CLI and a local Azurite.
+#   ./run.sh demo               the main job end to end: Azurite, functions (local host), worker on CPU, tiny pack
 #   ./run.sh setup              install Azurite (npm), fetch the assets, restore and build
 #   ./run.sh test [FILTER]      setup, start Azurite, run every test (or those matching a dotnet test filter)
 #   ./run.sh elite ARGS...      run the elite CLI
@@ -31,7 +32,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 require_tools() {
@@ -193,6 +194,45 @@ run_tests() {
   [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
 }
 
+# The demo's processes, stopped on exit whatever happens.
+DEMO_PIDS=()
+stop_demo() {
+  for pid in "${DEMO_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${DEMO_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_azurite
+}
+
+run_demo() {
+  setup
+  say "starting Azurite"
+  start_azurite
+  trap stop_demo EXIT
+  dotnet "$CLI_DLL" storage init >/dev/null
+  local pack="$ROOT/packs/tiny" logs secret functions_port worker_port
+  [ -f "$pack/manifest.json" ] || dotnet "$CLI_DLL" models build --preset tiny --out "$pack"
+  logs=$(mktemp -d)
+  secret="whsec_$(head -c 32 /dev/urandom | base64)"
+  read -r functions_port worker_port < <(free_ports 2)
+  say "starting the functions (local WebJobs host) and the worker (CPU, tiny pack); logs in $logs"
+  Webhooks__SigningSecret="$secret" Webhooks__AllowPrivateAddresses=true \
+    dotnet "$ROOT/functions/Elite.Functions.LocalHost/bin/$CONFIGURATION/net10.0/Elite.Functions.LocalHost.dll" \
+    --urls "http://127.0.0.1:$functions_port" >"$logs/functions.log" 2>&1 &
+  DEMO_PIDS+=($!)
+  Worker__PackDirectory="$pack" Worker__VocabularyPath="$ASSETS/$CLIP_BPE_FILE" Worker__MaskModelPath="$ASSETS/$U2NETP_FILE" \
+    Worker__UseCuda=false Worker__MaxBatch=4 \
+    dotnet "$ROOT/gpu-worker/Elite.Worker/bin/$CONFIGURATION/net10.0/linux-x64/Elite.Worker.dll" \
+    --urls "http://127.0.0.1:$worker_port" >"$logs/worker.log" 2>&1 &
+  DEMO_PIDS+=($!)
+  local deadline=$((SECONDS + 120))
+  until curl -fsS "http://127.0.0.1:$worker_port/healthz" >/dev/null 2>&1 && (exec 3<>"/dev/tcp/127.0.0.1/$functions_port") 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || die "the functions or the worker did not start; see $logs"
+    sleep 0.5
+  done
+  say "running the demo job"
+  dotnet "$CLI_DLL" demo --api "http://127.0.0.1:$functions_port/api/" --image "$ASSETS/chelsea.png" \
+    --webhook-secret "$secret" --out "$ROOT/out/demo"
+}
+
 run_elite() {
   [ -f "$CLI_DLL" ] || setup >&2
   exec dotnet "$CLI_DLL" "$@"
@@ -209,6 +249,7 @@ run_azurite() {
 
 case "${1:-}" in
   setup) setup ;;
+  demo) run_demo ;;
   test) shift; run_tests "${1:-}" ;;
   elite) shift; run_elite "$@" ;;
   azurite) run_azurite ;;

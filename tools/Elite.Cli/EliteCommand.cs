@@ -13,5 +13,6 @@ internal static class EliteCommand
             EncodeCommand.Create(),
             GenerateCommand.Create(),
             BenchCommand.Create(),
+            DemoCommand.Create(),
         };
 }
