@@ -10,30 +10,20 @@ namespace Elite.Inference.Sampling;
 /// The last step lands on σ = 0, where the first-order update is exactly x ← D (diffusers' lower_order_final).
 /// Timesteps without Karras σ: round(linspace(0, 999, n + 1)) reversed, without the final 0.
 /// </remarks>
-public sealed class DpmSolverMultistepScheduler : IScheduler
+public sealed class DpmSolverMultistepScheduler : SigmaScheduler
 {
-    private readonly float[] _timesteps;
-    private readonly float[] _sigmas;
-    private readonly StepCounter _counter;
     private float[]? _previousPrediction;
 
     internal DpmSolverMultistepScheduler(SigmaSchedule schedule)
+        : base(schedule)
     {
-        _timesteps = schedule.Timesteps;
-        _sigmas = schedule.Sigmas;
-        _counter = new StepCounter(_timesteps.Length);
     }
 
-    public IReadOnlyList<float> Timesteps => _timesteps;
+    public override float InitNoiseSigma => 1f;
 
-    /// <summary>σ for each step, then the final 0.</summary>
-    public IReadOnlyList<float> Sigmas => _sigmas;
+    public override float ScaleModelInput(int step) => 1f;
 
-    public float InitNoiseSigma => 1f;
-
-    public float ScaleModelInput(int step) => 1f;
-
-    public void Step(int step, ReadOnlySpan<float> modelOutput, Span<float> sample, GaussianNoise? noise)
+    public override void Step(int step, ReadOnlySpan<float> modelOutput, Span<float> sample, GaussianNoise? noise)
     {
         _counter.Advance(step, modelOutput, sample);
 

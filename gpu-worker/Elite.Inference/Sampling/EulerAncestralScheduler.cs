@@ -4,31 +4,17 @@ namespace Elite.Inference.Sampling;
 /// Euler ancestral ("Euler a"), as diffusers' EulerAncestralDiscreteScheduler with linspace timesteps: an Euler step
 /// down to σ_down, then fresh noise of σ_up, where σ_up² = σ_next²(σ² − σ_next²)/σ² and σ_down² = σ_next² − σ_up².
 /// </summary>
-public sealed class EulerAncestralScheduler : IScheduler
+public sealed class EulerAncestralScheduler : SigmaScheduler
 {
-    private readonly float[] _timesteps;
-    private readonly float[] _sigmas;
-    private readonly StepCounter _counter;
     private float[] _fresh = [];
 
     internal EulerAncestralScheduler(SigmaSchedule schedule)
+        : base(schedule)
     {
-        _timesteps = schedule.Timesteps;
-        _sigmas = schedule.Sigmas;
-        _counter = new StepCounter(_timesteps.Length);
     }
 
-    public IReadOnlyList<float> Timesteps => _timesteps;
-
-    /// <summary>σ for each step, then the final 0.</summary>
-    public IReadOnlyList<float> Sigmas => _sigmas;
-
-    public float InitNoiseSigma => _sigmas[0];
-
-    public float ScaleModelInput(int step) => SigmaScaling.InputScale(_sigmas[step]);
-
     /// <remarks>Draws sample.Length values from <paramref name="noise"/> at every step, the last one included.</remarks>
-    public void Step(int step, ReadOnlySpan<float> modelOutput, Span<float> sample, GaussianNoise? noise)
+    public override void Step(int step, ReadOnlySpan<float> modelOutput, Span<float> sample, GaussianNoise? noise)
     {
         ArgumentNullException.ThrowIfNull(noise);
         _counter.Advance(step, modelOutput, sample);

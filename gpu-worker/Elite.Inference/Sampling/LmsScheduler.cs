@@ -8,32 +8,18 @@ namespace Elite.Inference.Sampling;
 /// Lagrange basis polynomial of σ_{i−j} on the last min(i+1, 4) σ's. diffusers integrates with scipy's quad; the
 /// integrand has degree ≤ 3, so 2-point Gauss–Legendre is exact.
 /// </remarks>
-public sealed class LmsScheduler : IScheduler
+public sealed class LmsScheduler : SigmaScheduler
 {
     private const int Order = 4;
 
-    private readonly float[] _timesteps;
-    private readonly float[] _sigmas;
-    private readonly StepCounter _counter;
     private readonly List<float[]> _derivatives = [];
 
     internal LmsScheduler(SigmaSchedule schedule)
+        : base(schedule)
     {
-        _timesteps = schedule.Timesteps;
-        _sigmas = schedule.Sigmas;
-        _counter = new StepCounter(_timesteps.Length);
     }
 
-    public IReadOnlyList<float> Timesteps => _timesteps;
-
-    /// <summary>σ for each step, then the final 0.</summary>
-    public IReadOnlyList<float> Sigmas => _sigmas;
-
-    public float InitNoiseSigma => _sigmas[0];
-
-    public float ScaleModelInput(int step) => SigmaScaling.InputScale(_sigmas[step]);
-
-    public void Step(int step, ReadOnlySpan<float> modelOutput, Span<float> sample, GaussianNoise? noise)
+    public override void Step(int step, ReadOnlySpan<float> modelOutput, Span<float> sample, GaussianNoise? noise)
     {
         _counter.Advance(step, modelOutput, sample);
 
