@@ -19,6 +19,7 @@ public static class PipelineServices
         services.AddSingleton(new JobIntake(clients, webhookUrls: urlPolicy));
         services.AddSingleton(new CsvJobIntake(clients, webhookUrls: urlPolicy));
         services.AddSingleton(new ConceptIntake(clients));
+        services.AddSingleton(new ResultLinks(clients));
         services.AddSingleton(new JobEventHandler(
             clients,
             new WebhookDelivery(WebhookDelivery.CreateHttpClient(urlPolicy, webhooks), new WebhookSigner(webhooks.SigningSecret ?? throw new InvalidOperationException(

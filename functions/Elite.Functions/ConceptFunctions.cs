@@ -17,8 +17,7 @@ public sealed class ConceptFunctions(ConceptIntake intake, ILogger<ConceptFuncti
         string file,
         CancellationToken cancellationToken)
     {
-        var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
-        var result = await intake.RegisterUploadAsync(conceptId, file, properties.Value.ContentLength, properties.Value.ETag.ToString(), cancellationToken);
+        var result = await intake.RegisterBlobAsync(blob, conceptId, file, cancellationToken);
         logger.LogInformation("Concept {ConceptId} upload {File}: {Outcome} {Reason}", conceptId, file, result.Outcome, result.Reason);
     }
 }

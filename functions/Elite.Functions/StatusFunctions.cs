@@ -1,4 +1,5 @@
 using Elite.Core;
+using Elite.Core.Api;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Microsoft.AspNetCore.Http;
@@ -11,12 +12,11 @@ namespace Elite.Functions;
 public sealed class StatusFunctions(StorageClients clients)
 {
     [Function(FunctionNames.GetConcept)]
-    public async Task<IActionResult> GetConcept([HttpTrigger(AuthorizationLevel.Function, "get", Route = "concepts/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
+    public async Task<IActionResult> GetConcept([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Concept)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        if (!ResourceId.IsValid(id)) return new BadRequestObjectResult(new { error = $"'{id}' is not a valid concept id" });
+        if (!ResourceId.IsValid(id)) return new BadRequestObjectResult(ApiErrors.One("id", $"'{id}' is not a valid concept id"));
         var row = await clients.Table(StorageNames.Tables.Concepts).GetEntityIfExistsAsync<ConceptRow>(id, ConceptRow.RowKeyValue, cancellationToken: cancellationToken);
-        if (!row.HasValue) return new NotFoundObjectResult(new { error = $"no concept {id}" });
-        var concept = row.Value!;
-        return new OkObjectResult(new { id, status = concept.Status.ToString(), concept.MaskSource, concept.PackId, concept.Reason });
+        if (!row.HasValue) return new NotFoundObjectResult(ApiErrors.One("id", $"no concept {id}"));
+        return new OkObjectResult(ConceptView.From(row.Value!));
     }
 }

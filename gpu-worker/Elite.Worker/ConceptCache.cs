@@ -2,7 +2,7 @@ using Elite.Inference.Concepts;
 
 namespace Elite.Worker;
 
-/// <summary>Concept embeddings by concept id, least recently used evicted first; thread-safe.</summary>
+/// <summary>Concept embeddings by key (concept and version), least recently used evicted first; thread-safe.</summary>
 public sealed class ConceptCache(int capacity)
 {
     private readonly LinkedList<(string Key, ConceptEmbedding Value)> order = new();
@@ -17,11 +17,11 @@ public sealed class ConceptCache(int capacity)
         }
     }
 
-    public bool TryGet(string conceptId, out ConceptEmbedding embedding)
+    public bool TryGet(string key, out ConceptEmbedding embedding)
     {
         lock (gate)
         {
-            if (entries.TryGetValue(conceptId, out var node))
+            if (entries.TryGetValue(key, out var node))
             {
                 order.Remove(node);
                 order.AddFirst(node);
@@ -34,12 +34,12 @@ public sealed class ConceptCache(int capacity)
         return false;
     }
 
-    public void Add(string conceptId, ConceptEmbedding embedding)
+    public void Add(string key, ConceptEmbedding embedding)
     {
         lock (gate)
         {
-            if (entries.Remove(conceptId, out var existing)) order.Remove(existing);
-            entries[conceptId] = order.AddFirst((conceptId, embedding));
+            if (entries.Remove(key, out var existing)) order.Remove(existing);
+            entries[key] = order.AddFirst((key, embedding));
             while (entries.Count > capacity)
             {
                 entries.Remove(order.Last!.Value.Key);

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Elite.Core.Imaging;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;

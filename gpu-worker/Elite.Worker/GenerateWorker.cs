@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Elite.Core.Jobs;
 using Elite.Core.Messages;
@@ -205,8 +206,8 @@ public sealed class GenerateWorker(
 
     private async Task<(ConceptState State, ConceptEmbedding? Embedding, string? Reason)> ConceptAsync(string conceptId, CancellationToken cancellationToken)
     {
-        if (cache.TryGet(conceptId, out var cached)) return (ConceptState.Ready, cached, null);
-        var row = await clients.Table(StorageNames.Tables.Concepts).GetEntityIfExistsAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue, cancellationToken: cancellationToken);
+        var concepts = clients.Table(StorageNames.Tables.Concepts);
+        var row = await concepts.GetEntityIfExistsAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue, cancellationToken: cancellationToken);
         if (!row.HasValue) return (ConceptState.NotReady, null, null);
         var concept = row.Value!;
         var packId = runtime.Models.Manifest.Id;
@@ -215,12 +216,37 @@ public sealed class GenerateWorker(
             case ConceptStatus.Rejected or ConceptStatus.Failed:
                 return (ConceptState.Unusable, null, $"concept {conceptId} is {concept.Status.ToString().ToLowerInvariant()}: {concept.Reason}");
             case ConceptStatus.Ready when concept.PackId == packId && concept.EmbeddingBlob is not null:
-                var bytes = await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(concept.EmbeddingBlob).DownloadContentAsync(cancellationToken);
-                var embedding = ConceptEmbeddingFile.Read(bytes.Value.Content.ToMemory().Span, packId);
-                cache.Add(conceptId, embedding);
+                // The row's ETag changes with every new photo or mask, so an embedding cached under it is never stale.
+                var key = $"{conceptId}@{concept.ETag}";
+                if (!cache.TryGet(key, out var embedding))
+                {
+                    var bytes = await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(concept.EmbeddingBlob).DownloadContentAsync(cancellationToken);
+                    embedding = ConceptEmbeddingFile.Read(bytes.Value.Content.ToMemory().Span, packId);
+                    cache.Add(key, embedding);
+                }
+
                 return (ConceptState.Ready, embedding, null);
+            case ConceptStatus.Ready when concept.ImageBlob.Length > 0:
+                await RequestEncodingAsync(concepts, concept, packId, cancellationToken);
+                return (ConceptState.NotReady, null, null);
             default:
-                return (ConceptState.NotReady, null, null); // pending, or encoded with another pack: re-encoding is queued separately
+                return (ConceptState.NotReady, null, null);
+        }
+    }
+
+    /// <summary>
+    /// The concept was encoded for another model pack (the pack changed since): asks for this pack's encoding and
+    /// makes the concept Pending, so its tasks wait for it. The request goes first: a lost mark only repeats the
+    /// request (the encoder skips a concept it has done), a lost request would leave the concept pending.
+    /// </summary>
+    private async Task RequestEncodingAsync(TableClient concepts, ConceptRow concept, string packId, CancellationToken cancellationToken)
+    {
+        await clients.Queue(StorageNames.Queues.Encode).SendMessageAsync(
+            QueueMessages.Serialize(new EncodeRequest(concept.ConceptId, concept.ImageBlob, concept.MaskBlob)), cancellationToken);
+        var pending = concept with { Status = ConceptStatus.Pending, EncodeRequested = true, Reason = $"being encoded for model pack {packId} (it was encoded for {concept.PackId})" };
+        if (await concepts.TryReplaceAsync(pending, cancellationToken))
+        {
+            logger.LogInformation("Concept {ConceptId} was encoded for pack {OldPack}; re-encoding for {Pack}", concept.ConceptId, concept.PackId, packId);
         }
     }
 

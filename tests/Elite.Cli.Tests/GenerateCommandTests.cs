@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Elite.Core.Imaging;
 using Elite.Inference.Imaging;
 
 namespace Elite.Cli.Tests;

@@ -61,7 +61,7 @@ public sealed class ConceptIntakeTests(StorageFixture storage) : IAsyncLifetime
     [InlineData("photo.gif", 1000L, "photo.gif: '.gif' is not a supported image type: use png, jpg, jpeg, webp")]
     [InlineData("photo", 1000L, "photo: a file without extension is not a supported image type")]
     [InlineData("photo.png", 0L, "photo.png: the file is empty")]
-    [InlineData("photo.webp", 30_000_000L, "photo.webp: the file is 30,000,000 bytes; at most 20,971,520 are accepted")]
+    [InlineData("photo.webp", 30_000_000L, "photo.webp: the file is 30,000,000 bytes; at most 20,000,000 are accepted")]
     public async Task Unusable_photos_reject_the_concept_with_the_reason(string fileName, long size, string reason)
     {
         var conceptId = TestStorage.NewId("bad");
@@ -137,5 +137,29 @@ public sealed class ConceptIntakeTests(StorageFixture storage) : IAsyncLifetime
 
         Assert.Equal((ConceptUploadOutcome.Ignored, null), (result.Outcome, result.Status));
         Assert.Empty(await RequestsAsync());
+    }
+
+    [Fact]
+    public async Task An_uploaded_blob_is_checked_from_its_header_before_an_encoding_is_requested()
+    {
+        async Task<ConceptUploadResult> UploadAsync(string conceptId, string fileName, byte[] bytes)
+        {
+            var blob = clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, fileName));
+            await blob.UploadAsync(new BinaryData(bytes));
+            return await intake.RegisterBlobAsync(blob, conceptId, fileName, default);
+        }
+
+        var text = await UploadAsync(TestStorage.NewId("text"), "photo.png", "not an image at all"u8.ToArray());
+        var huge = await UploadAsync(TestStorage.NewId("huge"), "photo.png", TestImages.HundredMegapixelPng());
+        Assert.Equal((ConceptUploadOutcome.Rejected, ConceptStatus.Rejected), (text.Outcome, text.Status));
+        Assert.Contains("not a PNG, JPEG or WebP", text.Reason);
+        Assert.Equal((ConceptUploadOutcome.Rejected, ConceptStatus.Rejected), (huge.Outcome, huge.Status));
+        Assert.Contains("100,000,000 pixels", huge.Reason);
+        Assert.Empty(await RequestsAsync());
+
+        var good = await UploadAsync(TestStorage.NewId("good"), "photo.png", TestImages.Png(64, 48));
+        var deepJpeg = await UploadAsync(TestStorage.NewId("deep"), "photo.jpg", TestImages.JpegWithLargeMetadata(40, 30, 300_000));
+        Assert.Equal((ConceptUploadOutcome.EncodeRequested, ConceptUploadOutcome.EncodeRequested), (good.Outcome, deepJpeg.Outcome));
+        Assert.Equal(2, (await RequestsAsync()).Count);
     }
 }

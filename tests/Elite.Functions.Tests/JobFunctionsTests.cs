@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Elite.Core.Api;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -21,7 +22,7 @@ public sealed class JobFunctionsTests
     {
         new StorageInitializer(clients).InitializeAsync().GetAwaiter().GetResult();
         var urls = new WebhookUrlPolicy(allowPrivateAddresses: false);
-        functions = new JobFunctions(new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls), clients, NullLogger<JobFunctions>.Instance);
+        functions = new JobFunctions(new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls), clients, new ResultLinks(clients), NullLogger<JobFunctions>.Instance);
     }
 
     [Fact]
@@ -33,13 +34,14 @@ public sealed class JobFunctionsTests
         var first = Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(body, "key-" + conceptId), default));
         var second = Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(body, "key-" + conceptId), default));
 
-        var jobId = Property(first, "jobId");
-        Assert.Equal(jobId, Property(second, "jobId"));
-        Assert.Equal($"/api/jobs/{jobId}", first.Location);
-        var status = Assert.IsType<OkObjectResult>(await functions.GetJob(new DefaultHttpContext().Request, jobId, default));
-        var json = JsonSerializer.SerializeToElement(status.Value);
-        Assert.Equal(2, json.GetProperty("TaskCount").GetInt32());
-        Assert.Equal(2, json.GetProperty("tasks").GetArrayLength());
+        var accepted = Assert.IsType<JobAccepted>(first.Value);
+        Assert.Equal(accepted with { Repeated = true }, second.Value);
+        Assert.Equal($"/api/jobs/{accepted.JobId}", first.Location);
+        Assert.Equal(first.Location, accepted.Status);
+        var status = Assert.IsType<OkObjectResult>(await functions.GetJob(new DefaultHttpContext().Request, accepted.JobId, default));
+        var job = Assert.IsType<JobView>(status.Value);
+        Assert.Equal(2, job.TaskCount);
+        Assert.Equal([0L, 1L], job.Tasks.Select(t => t.Seed).Order());
     }
 
     [Theory]
@@ -86,9 +88,7 @@ public sealed class JobFunctionsTests
         context.Request.Method = "POST";
         context.Request.ContentType = "application/json";
         context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
-        if (idempotencyKey is not null) context.Request.Headers[JobFunctions.IdempotencyHeader] = idempotencyKey;
+        if (idempotencyKey is not null) context.Request.Headers[ApiRoutes.IdempotencyHeader] = idempotencyKey;
         return context.Request;
     }
-
-    private static string Property(AcceptedResult result, string name) => JsonSerializer.SerializeToElement(result.Value).GetProperty(name).GetString()!;
 }

@@ -1,3 +1,4 @@
+using Elite.Core.Imaging;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -124,6 +125,29 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
 
         Assert.Equal(ImageTaskStatus.Queued, (await TasksAsync(jobId)).Single().Status);
         Assert.Equal(1, (await clients.Queue(StorageNames.Queues.Generate).GetPropertiesAsync()).Value.ApproximateMessagesCount); // delayed, still there
+    }
+
+    [Fact]
+    public async Task A_concept_encoded_for_another_pack_is_encoded_again_once_and_its_task_then_runs()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var concepts = clients.Table(StorageNames.Tables.Concepts);
+        await concepts.UpdateEntityAsync((await ConceptAsync(conceptId)) with { PackId = "sd14-elite-old", EmbeddingBlob = BlobPaths.Embedding(conceptId, "sd14-elite-old") }, Azure.ETag.All);
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of S", "S on a bike"]);
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 2), default);
+        var waiting = await ConceptAsync(conceptId);
+        Assert.Equal(ConceptStatus.Pending, waiting.Status);
+        Assert.Contains("sd14-elite-old", waiting.Reason);
+        Assert.Equal(1, await CountAsync(StorageNames.Queues.Encode));
+        Assert.All(await TasksAsync(jobId), t => Assert.Equal(ImageTaskStatus.Queued, t.Status));
+
+        await fixture.EncodeWorker().ProcessAsync((await TakeAsync(StorageNames.Queues.Encode, 1)).Single(), default);
+        Assert.Equal((ConceptStatus.Ready, fixture.Runtime.Models.Manifest.Id), ((await ConceptAsync(conceptId)).Status, (await ConceptAsync(conceptId)).PackId));
+        await Task.Delay(TimeSpan.FromSeconds(fixture.Options.Value.ConceptNotReadyRetrySeconds + 1)); // the delayed tasks come back
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 2), default);
+        Assert.Equal((JobStatus.Succeeded, 2), ((await JobAsync(jobId)).Status, (await JobAsync(jobId)).SucceededCount));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Elite.Core.Imaging;
 using Elite.Inference.Concepts;
 using Elite.Inference.Generation;
 using Elite.Inference.Imaging;
@@ -59,7 +60,7 @@ internal static class BenchCommand
             console.Write(table);
             return 0;
         })));
-        return new Command("bench", "Benchmarks, printing ratios measured in one run.") { generate, Encode() };
+        return new Command("bench", "Benchmarks, printing ratios measured in one run.") { generate, Encode(), BenchIngestCommand.Create() };
     }
 
     private static Command Encode()

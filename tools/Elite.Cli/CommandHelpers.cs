@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Elite.Core.Imaging;
 using Elite.Inference.Concepts;
 using Elite.Inference.Imaging;
 using Elite.Inference.Text;

@@ -1,3 +1,4 @@
+using Elite.Core.Imaging;
 using Elite.Inference.Concepts;
 using Elite.Inference.Imaging;
 using Elite.Inference.Runtime;

@@ -13,6 +13,7 @@ internal static class EliteCommand
             EncodeCommand.Create(),
             GenerateCommand.Create(),
             BenchCommand.Create(),
+            JobsCommand.Create(),
             DemoCommand.Create(),
         };
 }

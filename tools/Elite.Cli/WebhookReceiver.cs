@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using Elite.Core.Webhooks;
 
@@ -18,7 +17,7 @@ internal sealed class WebhookReceiver : IDisposable
     public WebhookReceiver(WebhookVerifier verifier)
     {
         this.verifier = verifier;
-        Url = $"http://127.0.0.1:{FreePort()}/hook/";
+        Url = $"http://127.0.0.1:{LoopbackPort.Free()}/hook/";
         listener.Prefixes.Add(Url);
         listener.Start();
         _ = Task.Run(ServeAsync);
@@ -52,12 +51,5 @@ internal sealed class WebhookReceiver : IDisposable
             context.Response.Close();
             if (check.IsValid) await received.Writer.WriteAsync(new ReceivedWebhook(headers["webhook-id"]!, System.Text.Encoding.UTF8.GetString(body.ToArray())));
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

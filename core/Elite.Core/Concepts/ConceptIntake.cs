@@ -1,4 +1,8 @@
+using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Elite.Core.Imaging;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -10,8 +14,8 @@ public sealed record ConceptLimits
 {
     public static ConceptLimits Default { get; } = new();
 
-    /// <summary>Largest photo or mask accepted (the encoder scales every photo to 224×224 anyway).</summary>
-    public long MaxFileBytes { get; init; } = 20L * 1024 * 1024;
+    /// <summary>Bytes, pixels and sides of a photo or mask (the encoder scales every photo to 224×224 anyway).</summary>
+    public ImageLimits Image { get; init; } = ImageLimits.Default;
 
     /// <summary>File name extensions of the formats the worker decodes (lower case, with the dot).</summary>
     public IReadOnlyList<string> Extensions { get; init; } = [".png", ".jpg", ".jpeg", ".webp"];
@@ -44,10 +48,11 @@ public sealed record ConceptUploadResult(ConceptUploadOutcome Outcome, ConceptSt
 /// <para>The row holds the concept's current photo and mask. An encoding is requested whenever either changes while
 /// a usable photo is known, whatever the status: a new photo or mask makes the concept Pending again (jobs wait for
 /// it) and the worker re-encodes. A mask that comes first is only recorded.</para>
-/// <para>A photo with a wrong size is Rejected; one with an unsupported extension too, unless the concept already
-/// has a usable photo (then it is ignored). An unusable mask rejects the concept until a usable one replaces it.
-/// The file's contents are checked by the caller (the runtime's image decoder): call <see cref="RejectUploadAsync"/>
-/// for a file that does not decode, and do it instead of, not after, <see cref="RegisterUploadAsync(string, string, long, string?, CancellationToken)"/>.</para>
+/// <para>A photo with a wrong size, or whose header is not a PNG, JPEG or WebP within <see cref="ImageLimits"/>, is
+/// Rejected; one with an unsupported extension too, unless the concept already has a usable photo (then it is
+/// ignored). An unusable mask rejects the concept until a usable one replaces it. <see cref="RegisterBlobAsync"/>
+/// reads the header from the blob's first bytes; the pixels are decoded by the worker, which calls
+/// <see cref="RejectUploadAsync"/> for a file that does not decode.</para>
 /// <para>Idempotent: <see cref="ConceptRow.EncodeRequested"/> is set right after the send, so a redelivered event
 /// enqueues again only if the first send was lost. A new upload under the same name is told apart by its ETag.</para>
 /// </remarks>
@@ -64,6 +69,19 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
     {
         var (problem, unsupportedType) = CheckFile(fileName, sizeBytes);
         return ApplyAsync(new Upload(conceptId, fileName, etag, problem, unsupportedType), cancellationToken);
+    }
+
+    /// <summary>Registers an uploaded blob: its size and ETag from its properties, its image header from its first bytes.</summary>
+    public async Task<ConceptUploadResult> RegisterBlobAsync(BlobClient blob, string conceptId, string fileName, CancellationToken cancellationToken)
+    {
+        var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        var (problem, unsupportedType) = CheckFile(fileName, properties.ContentLength);
+        if (problem is null && ResourceId.IsValid(conceptId) && ResourceId.IsValid(fileName))
+        {
+            problem = await HeaderProblemAsync(blob, properties, cancellationToken);
+        }
+
+        return await ApplyAsync(new Upload(conceptId, fileName, properties.ETag.ToString(), problem, unsupportedType), cancellationToken);
     }
 
     /// <summary>Rejects the concept because of <paramref name="fileName"/>, for example because it does not decode as an image.</summary>
@@ -88,8 +106,29 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
         }
 
         return sizeBytes <= 0 ? ("the file is empty", false)
-            : sizeBytes > _limits.MaxFileBytes ? ($"the file is {sizeBytes:N0} bytes; at most {_limits.MaxFileBytes:N0} are accepted", false)
+            : sizeBytes > _limits.Image.MaxBytes ? ($"the file is {sizeBytes:N0} bytes; at most {_limits.Image.MaxBytes:N0} are accepted", false)
             : (null, false);
+    }
+
+    /// <summary>Why the blob's header is unusable, or null (also when its first bytes do not settle it: the worker's decoder will).</summary>
+    private async Task<string?> HeaderProblemAsync(BlobClient blob, BlobProperties properties, CancellationToken cancellationToken)
+    {
+        var prefix = await blob.DownloadContentAsync(
+            new BlobDownloadOptions
+            {
+                Range = new HttpRange(0, ImageHeader.PrefixBytes),
+                Conditions = new BlobRequestConditions { IfMatch = properties.ETag }, // the bytes of the version whose size was checked
+            },
+            cancellationToken);
+        try
+        {
+            ImageHeader.TryReadPrefix(prefix.Value.Content.ToMemory().Span, properties.ContentLength, _limits.Image);
+            return null;
+        }
+        catch (ImageRejectedException e)
+        {
+            return e.Message;
+        }
     }
 
     private async Task<ConceptUploadResult> ApplyAsync(Upload upload, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Elite.Core.Imaging;
 using SkiaSharp;
 
 namespace Elite.Inference.Imaging;
@@ -6,14 +7,11 @@ namespace Elite.Inference.Imaging;
 /// <summary>Turns decoded pixels upright according to the EXIF orientation the codec reports.</summary>
 internal static class ExifOrientation
 {
-    /// <summary>True for the four orientations (5..8) that swap width and height.</summary>
-    public static bool SwapsAxes(SKEncodedOrigin origin) => origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-
     /// <summary>Reorders stored RGBA pixels into the upright image; returns the input when it is already upright.</summary>
     public static byte[] Apply(byte[] rgba, int width, int height, SKEncodedOrigin origin)
     {
         if (origin == SKEncodedOrigin.TopLeft) return rgba;
-        var (outWidth, outHeight) = SwapsAxes(origin) ? (height, width) : (width, height);
+        var (outWidth, outHeight) = ImageHeader.SwapsAxes(origin) ? (height, width) : (width, height);
         var result = new byte[rgba.Length];
         var stored = MemoryMarshal.Cast<byte, uint>(rgba.AsSpan());
         var upright = MemoryMarshal.Cast<byte, uint>(result.AsSpan());

@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
+using Elite.Core.Imaging;
 using SkiaSharp;
-using static Elite.Inference.Imaging.ImageRejectionReason;
+using static Elite.Core.Imaging.ImageRejectionReason;
 
 namespace Elite.Inference.Imaging;
 
@@ -13,20 +13,11 @@ public static class ImageDecoder
 {
     public static RgbImage Decode(ReadOnlySpan<byte> bytes, ImageLimits limits)
     {
-        ArgumentNullException.ThrowIfNull(limits);
-        if (bytes.IsEmpty) throw new ImageRejectedException(Empty, "The image is empty (0 bytes).");
-        if (bytes.Length > limits.MaxBytes) throw new ImageRejectedException(TooLarge, $"The image is {bytes.Length} bytes; at most {limits.MaxBytes} are accepted.");
-
+        ImageHeader.CheckSize(bytes.Length, limits);
         using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data) ?? throw Unreadable(bytes);
-        if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Webp))
-            throw new ImageRejectedException(Unsupported, $"{codec.EncodedFormat} images are not accepted; send PNG, JPEG or WebP.");
-
+        using var codec = SKCodec.Create(data) ?? throw ImageHeader.Unreadable(bytes);
+        var header = ImageHeader.Check(codec, limits);
         var (storedWidth, storedHeight) = (codec.Info.Width, codec.Info.Height);
-        var origin = codec.EncodedOrigin;
-        var (width, height) = ExifOrientation.SwapsAxes(origin) ? (storedHeight, storedWidth) : (storedWidth, storedHeight);
-        CheckDimensions(width, height, limits);
-
         var info = new SKImageInfo(storedWidth, storedHeight, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var rgba = new byte[info.BytesSize64];
         var result = codec.GetPixels(info, rgba);
@@ -36,8 +27,8 @@ public static class ImageDecoder
             throw new ImageRejectedException(Corrupt, $"The {codec.EncodedFormat} image ({storedWidth}x{storedHeight}) {what}.");
         }
 
-        rgba = ExifOrientation.Apply(rgba, storedWidth, storedHeight, origin);
-        return Split(rgba, width, height, mayHaveAlpha: codec.Info.AlphaType != SKAlphaType.Opaque);
+        rgba = ExifOrientation.Apply(rgba, storedWidth, storedHeight, header.Origin);
+        return Split(rgba, header.Width, header.Height, mayHaveAlpha: codec.Info.AlphaType != SKAlphaType.Opaque);
     }
 
     /// <summary>Decodes an uploaded mask for an image of <paramref name="width"/>×<paramref name="height"/>: a pixel is object where channel 0 is &gt; 0 (white = object, spec §1.3).</summary>
@@ -50,38 +41,6 @@ public static class ImageDecoder
         var values = new byte[image.Width * image.Height];
         for (var i = 0; i < values.Length; i++) values[i] = image.Rgb[3 * i] > 0 ? (byte)1 : (byte)0;
         return new ObjectMask(width, height, values, MaskSource.Upload);
-    }
-
-    private static void CheckDimensions(int width, int height, ImageLimits limits)
-    {
-        if (width <= 0 || height <= 0) throw new ImageRejectedException(ZeroSize, $"The image declares a size of {width}x{height}.");
-        // The RGBA decode buffer must also fit one .NET array, whatever the limits say.
-        if ((long)width * height > Math.Min(limits.MaxPixels, Array.MaxLength / 4))
-            throw new ImageRejectedException(TooManyPixels, $"The image is {width}x{height} = {(long)width * height} pixels; at most {Math.Min(limits.MaxPixels, Array.MaxLength / 4)} are accepted.");
-        if (width > limits.MaxWidth || height > limits.MaxHeight)
-            throw new ImageRejectedException(DimensionTooLarge, $"The image is {width}x{height}; at most {limits.MaxWidth}x{limits.MaxHeight} is accepted.");
-    }
-
-    /// <summary>The codec could not even read the header: damaged if the bytes start like one of our formats, otherwise not an image.</summary>
-    private static ImageRejectedException Unreadable(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.StartsWith(PngChunks.Signature))
-        {
-            // libpng refuses a zero width or height in IHDR; say so rather than "corrupt".
-            if (bytes.Length >= 24 && bytes.Slice(12, 4).SequenceEqual("IHDR"u8))
-            {
-                var width = BinaryPrimitives.ReadUInt32BigEndian(bytes[16..]);
-                var height = BinaryPrimitives.ReadUInt32BigEndian(bytes[20..]);
-                if (width == 0 || height == 0) return new ImageRejectedException(ZeroSize, $"The PNG header declares a size of {width}x{height}.");
-            }
-
-            return new ImageRejectedException(Corrupt, "The PNG header is damaged or truncated.");
-        }
-
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])) return new ImageRejectedException(Corrupt, "The JPEG header is damaged or truncated.");
-        if (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes.Slice(8, 4).SequenceEqual("WEBP"u8))
-            return new ImageRejectedException(Corrupt, "The WebP header is damaged or truncated.");
-        return new ImageRejectedException(NotAnImage, "The data is not a PNG, JPEG or WebP image.");
     }
 
     /// <summary>RGBA → RGB plus alpha; the alpha is kept only if some pixel is not fully opaque.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Elite.Core.Imaging;
 using Elite.Inference.Imaging;
 using static Elite.Inference.Tests.Imaging.ImagingTestImages;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Elite.Core.Imaging;
 using Elite.Inference.Imaging;
 using SkiaSharp;
 using static Elite.Inference.Tests.Imaging.ImagingTestImages;
@@ -156,7 +157,7 @@ public class ImageDecoderTests
     {
         var error = Assert.Throws<ImageRejectedException>(() => ImageDecoder.Decode(new byte[1001], Limits with { MaxBytes = 1000 }));
         Assert.Equal(ImageRejectionReason.TooLarge, error.Reason);
-        Assert.Contains("1001 bytes", error.Message);
+        Assert.Contains("1,001 bytes", error.Message);
     }
 
     [Fact]

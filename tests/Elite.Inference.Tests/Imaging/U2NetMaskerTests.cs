@@ -1,3 +1,4 @@
+using Elite.Core.Imaging;
 using Elite.Inference.Imaging;
 
 namespace Elite.Inference.Tests.Imaging;

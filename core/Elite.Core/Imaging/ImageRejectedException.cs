@@ -1,4 +1,4 @@
-namespace Elite.Inference.Imaging;
+namespace Elite.Core.Imaging;
 
 public enum ImageRejectionReason
 {

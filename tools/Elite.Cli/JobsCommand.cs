@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.Text.Json;
+using Elite.Core.Api;
+using Elite.Core.Jobs;
+using Elite.Core.Rows;
+using Spectre.Console;
+
+namespace Elite.Cli;
+
+/// <summary><c>elite jobs submit|status|watch</c>: jobs through the functions' HTTP API, as any caller uses it.</summary>
+internal static class JobsCommand
+{
+    public const string ApiVariable = "ELITE_API";
+    public const string KeyVariable = "ELITE_API_KEY";
+
+    public static Command Create()
+    {
+        var api = new Option<string?>("--api") { Description = $"The functions' base URL, e.g. http://127.0.0.1:7071 (default: ${ApiVariable}).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ApiVariable) };
+        var key = new Option<string?>("--key") { Description = $"The function key in Azure (default: ${KeyVariable}).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(KeyVariable) };
+        var jobs = new Command("jobs", "Submit jobs to the pipeline's HTTP API and follow them.")
+        {
+            Submit(api, key), Status(api, key), Watch(api, key),
+        };
+        return jobs;
+    }
+
+    private static Command Submit(Option<string?> api, Option<string?> key)
+    {
+        var file = new Option<FileInfo?>("--file") { Description = "The job as JSON (the body of POST /api/jobs; see README)." };
+        var concept = new Option<string?>("--concept") { Description = "Concept id (instead of --file)." };
+        var prompt = new Option<string[]>("--prompt") { Description = "A prompt with the placeholder S. Repeatable." };
+        var negative = new Option<string?>("--negative") { Description = "Negative prompt for every --prompt." };
+        var seeds = new Option<string>("--seeds") { Description = "Seeds for every --prompt: 42, 1-4, 1,5,9.", DefaultValueFactory = _ => "0" };
+        var steps = new Option<int?>("--steps") { Description = $"Denoising steps (default {JobDefaults.Steps})." };
+        var guidance = new Option<float?>("--guidance") { Description = $"Guidance scale (default {JobDefaults.Guidance})." };
+        var lambda = new Option<float?>("--lambda") { Description = $"λ, the local branch's weight (default {JobDefaults.Lambda})." };
+        var scheduler = new Option<string?>("--scheduler") { Description = $"lms, ddim, euler_a or dpmpp_2m (default {JobDefaults.Scheduler})." };
+        var webhook = new Option<string?>("--webhook") { Description = "URL for the signed completion webhook." };
+        var idempotency = new Option<string?>("--idempotency-key") { Description = "Makes a retried submission return the same job instead of a second one." };
+        var watch = new Option<bool>("--watch") { Description = "Follow the job until it ends (exit 0 when every image succeeded)." };
+        var command = new Command("submit", "Submit a job: a JSON file, or a concept and prompts.")
+        {
+            api, key, file, concept, prompt, negative, seeds, steps, guidance, lambda, scheduler, webhook, idempotency, watch,
+        };
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, async client =>
+        {
+            JobSubmission submission;
+            if (parse.GetValue(file) is { } json)
+            {
+                if (parse.GetValue(concept) is not null || parse.GetValue(prompt) is { Length: > 0 }) throw new ArgumentException("give either --file or --concept with --prompt, not both.");
+                await using var stream = json.OpenRead();
+                var read = await JobSubmissionJson.ReadAsync(stream, JobLimits.Default, cancellationToken);
+                submission = read.Submission ?? throw new ArgumentException($"{json.Name}: {string.Join("; ", read.Problems)}");
+            }
+            else
+            {
+                var prompts = parse.GetValue(prompt) ?? [];
+                if (parse.GetValue(concept) is null || prompts.Length == 0) throw new ArgumentException("give --file, or --concept and at least one --prompt.");
+                var seedList = Seeds.Parse(parse.GetValue(seeds)!);
+                submission = new JobSubmission
+                {
+                    ConceptId = parse.GetValue(concept),
+                    Prompts = [.. prompts.Select(p => new PromptRequest { Prompt = p, NegativePrompt = parse.GetValue(negative), Seeds = seedList })],
+                    Steps = parse.GetValue(steps),
+                    Guidance = parse.GetValue(guidance),
+                    Lambda = parse.GetValue(lambda),
+                    Scheduler = parse.GetValue(scheduler),
+                    WebhookUrl = parse.GetValue(webhook),
+                };
+            }
+
+            var accepted = await client.SubmitAsync(submission, parse.GetValue(idempotency), cancellationToken);
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"job {accepted.JobId}: {accepted.Tasks} images {(accepted.Repeated ? "(already submitted with this idempotency key)" : "queued")}; status {new Uri(client.BaseAddress, accepted.Status)}");
+            return parse.GetValue(watch) ? ExitCode(await WatchAsync(client, accepted.JobId, output, cancellationToken)) : 0;
+        }));
+        return command;
+    }
+
+    private static Command Status(Option<string?> api, Option<string?> key)
+    {
+        var id = new Argument<string>("job-id") { Description = "The job id (from submit, or the CSV job's id)." };
+        var json = new Option<bool>("--json") { Description = "Print the API's answer as JSON." };
+        var command = new Command("status", "Show a job: status, counts, problems and every task.") { api, key, id, json };
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, async client =>
+        {
+            var job = await client.GetJobAsync(parse.GetValue(id)!, cancellationToken);
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(job, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+                return 0;
+            }
+
+            var console = Console(output);
+            console.MarkupLineInterpolated($"job [bold]{job.Id}[/]: {job.Status}, {job.SucceededCount} succeeded, {job.FailedCount} failed of {job.TaskCount}; webhook {job.Webhook}");
+            if (job.Reason is not null) console.WriteLine(job.Reason);
+            var table = new Table().AddColumns("task", "status", "seed", "prompt", "result or reason");
+            foreach (var task in job.Tasks)
+            {
+                table.AddRow(Markup.Escape(task.Id), task.Status.ToString(), task.Seed.ToString(), Markup.Escape(task.Prompt), Markup.Escape(task.Result ?? task.Reason ?? ""));
+            }
+
+            console.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Watch(Option<string?> api, Option<string?> key)
+    {
+        var id = new Argument<string>("job-id") { Description = "The job id." };
+        var command = new Command("watch", "Follow a job until it ends; exit 0 when every image succeeded, 1 otherwise.") { api, key, id };
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, async client =>
+            ExitCode(await WatchAsync(client, parse.GetValue(id)!, parse.InvocationConfiguration.Output, cancellationToken))));
+        return command;
+    }
+
+    private static async Task<JobView> WatchAsync(PipelineApi client, string jobId, TextWriter output, CancellationToken cancellationToken)
+    {
+        var job = await client.WatchJobAsync(jobId, TimeSpan.FromSeconds(1), j =>
+            output.WriteLine($"{DateTime.Now:HH:mm:ss} {j.Status}: {j.SucceededCount} succeeded, {j.FailedCount} failed of {j.TaskCount}"), cancellationToken);
+        if (job.Reason is not null) output.WriteLine(job.Reason);
+        foreach (var failed in job.Tasks.Where(t => t.Status == ImageTaskStatus.Failed)) output.WriteLine($"task {failed.Id} failed: {failed.Reason}");
+        return job;
+    }
+
+    private static int ExitCode(JobView job) => job.Status == JobStatus.Succeeded ? 0 : 1;
+
+    private static IAnsiConsole Console(TextWriter output) =>
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+
+    /// <summary>Runs a command with an API client; the API's refusals are user errors (exit 2) with every problem it named.</summary>
+    private static async Task<int> GuardAsync(ParseResult parse, Option<string?> api, Option<string?> key, Func<PipelineApi, Task<int>> body)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        var name = $"elite jobs {parse.CommandResult.Command.Name}";
+        if (!Uri.TryCreate(parse.GetValue(api), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            await error.WriteLineAsync($"{name}: give --api (or set {ApiVariable}) as the functions' http(s) base URL.");
+            return CommandHelpers.UserError;
+        }
+
+        using var client = new PipelineApi(url, parse.GetValue(key));
+        try
+        {
+            return await body(client);
+        }
+        catch (PipelineApiException e)
+        {
+            await error.WriteLineAsync($"{name}: the API answered {(int)e.Status} {e.Status}:");
+            foreach (var problem in e.Errors.Errors) await error.WriteLineAsync($"  {problem}");
+            return CommandHelpers.UserError;
+        }
+        catch (HttpRequestException e)
+        {
+            await error.WriteLineAsync($"{name}: could not reach {client.BaseAddress}: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync($"{name}: cancelled.");
+            return CommandHelpers.Cancelled;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or InvalidDataException)
+        {
+            await error.WriteLineAsync($"{name}: {e.Message}");
+            return CommandHelpers.UserError;
+        }
+    }
+}
