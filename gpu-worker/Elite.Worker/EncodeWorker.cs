@@ -73,7 +73,7 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
 
         if (lease.Message.DequeueCount > settings.MaxDequeueCount)
         {
-            await SaveAsync(concepts, concept with { Status = ConceptStatus.Failed, Reason = $"encoding failed {lease.Message.DequeueCount - 1} times; the request was moved to the poison queue" }, cancellationToken);
+            await SaveAsync(concepts, concept, concept with { Status = ConceptStatus.Failed, Reason = $"encoding failed {lease.Message.DequeueCount - 1} times; the request was moved to the poison queue" }, cancellationToken);
             await lease.PoisonAsync(clients.Queue(StorageNames.Queues.EncodePoison), cancellationToken);
             metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "encode-poison"));
             return;
@@ -83,8 +83,10 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
         try
         {
             var container = clients.Container(StorageNames.Containers.Concepts);
-            var image = ImageDecoder.Decode((await container.GetBlobClient(request.ImageBlob).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span, ImageLimits.Default);
-            var maskBlob = concept.MaskBlob ?? request.MaskBlob; // the row is current; two requests can arrive out of order
+            // The row is current; two requests can arrive out of order.
+            var imageBlob = concept.ImageBlob.Length > 0 ? concept.ImageBlob : request.ImageBlob;
+            var image = ImageDecoder.Decode((await container.GetBlobClient(imageBlob).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span, ImageLimits.Default);
+            var maskBlob = concept.MaskBlob ?? request.MaskBlob;
             var mask = maskBlob is null
                 ? null
                 : ImageDecoder.DecodeMask((await container.GetBlobClient(maskBlob).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span, ImageLimits.Default, image.Width, image.Height);
@@ -92,18 +94,18 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
 
             var embeddingBlob = BlobPaths.Embedding(request.ConceptId, packId);
             await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(embeddingBlob).UploadAsync(new BinaryData(ConceptEmbeddingFile.Write(embedding)), overwrite: true, cancellationToken);
-            await SaveAsync(concepts, concept with { Status = ConceptStatus.Ready, EmbeddingBlob = embeddingBlob, PackId = packId, MaskSource = embedding.MaskSource, MaskBlob = maskBlob, Reason = null }, cancellationToken);
+            await SaveAsync(concepts, concept, concept with { Status = ConceptStatus.Ready, ImageBlob = imageBlob, EmbeddingBlob = embeddingBlob, PackId = packId, MaskSource = embedding.MaskSource, MaskBlob = maskBlob, Reason = null }, cancellationToken);
             metrics.Concepts.Add(1);
             logger.LogInformation("Encoded concept {ConceptId} (mask from {MaskSource})", request.ConceptId, embedding.MaskSource);
         }
         catch (ImageRejectedException e)
         {
-            await SaveAsync(concepts, concept with { Status = ConceptStatus.Rejected, Reason = e.Message }, cancellationToken);
+            await SaveAsync(concepts, concept, concept with { Status = ConceptStatus.Rejected, Reason = e.Message }, cancellationToken);
             metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "encode-rejected"));
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            await SaveAsync(concepts, concept with { Status = ConceptStatus.Failed, Reason = $"the uploaded file is gone: {e.ErrorCode}" }, cancellationToken);
+            await SaveAsync(concepts, concept, concept with { Status = ConceptStatus.Failed, Reason = $"the uploaded file is gone: {e.ErrorCode}" }, cancellationToken);
             metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "encode-missing"));
         }
 
@@ -111,14 +113,24 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
     }
 
     /// <summary>
-    /// Writes the concept's new state unless the row changed since it was read (a new photo or mask was
-    /// uploaded meanwhile: its own encode request follows, and this result is stale, so it is dropped).
+    /// Writes the concept's new state. When the row changed since it was read, the result still stands if the
+    /// concept's photo and mask are the ones it was made from (the row was only marked, e.g. Pending for this
+    /// encoding); after a new upload it is stale and dropped: that upload's own request follows.
     /// </summary>
-    private async Task SaveAsync(TableClient concepts, ConceptRow row, CancellationToken cancellationToken)
+    private async Task SaveAsync(TableClient concepts, ConceptRow read, ConceptRow updated, CancellationToken cancellationToken)
     {
-        var saved = row.ETag == default
-            ? (await concepts.AddOrGetAsync(row, cancellationToken)).Added
-            : await concepts.TryReplaceAsync(row, cancellationToken);
-        if (!saved) logger.LogInformation("Concept {ConceptId} changed while it was encoded; this result is dropped", row.ConceptId);
+        if (read.ETag == default)
+        {
+            if (!(await concepts.AddOrGetAsync(updated, cancellationToken)).Added) logger.LogInformation("Concept {ConceptId} appeared while it was encoded; this result is dropped", read.ConceptId);
+            return;
+        }
+
+        if (await concepts.TryReplaceAsync(updated, cancellationToken)) return;
+        var current = await concepts.GetOrDefaultAsync<ConceptRow>(read.ConceptId, ConceptRow.RowKeyValue, cancellationToken);
+        var sameUpload = current is not null && (current.ImageBlob, current.ImageETag, current.MaskBlob, current.MaskETag) == (read.ImageBlob, read.ImageETag, read.MaskBlob, read.MaskETag);
+        if (!sameUpload || !await concepts.TryReplaceAsync(updated with { ETag = current!.ETag, EncodeRequested = current.EncodeRequested }, cancellationToken))
+        {
+            logger.LogInformation("Concept {ConceptId} changed while it was encoded; this result is dropped", read.ConceptId);
+        }
     }
 }

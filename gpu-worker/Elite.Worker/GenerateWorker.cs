@@ -163,8 +163,9 @@ public sealed class GenerateWorker(
         var concept = await ConceptAsync(task.ConceptId, cancellationToken);
         switch (concept.State)
         {
-            case ConceptState.NotReady when DateTimeOffset.UtcNow - (lease.Message.InsertedOn ?? DateTimeOffset.UtcNow) < TimeSpan.FromSeconds(settings.ConceptReadyDeadlineSeconds):
-                await lease.DelayAsync(TimeSpan.FromSeconds(settings.ConceptNotReadyRetrySeconds), cancellationToken);
+            case ConceptState.NotReady when DateTimeOffset.UtcNow - (task.WaitingSince ?? DateTimeOffset.UtcNow) < TimeSpan.FromSeconds(settings.ConceptReadyDeadlineSeconds):
+                var waiting = task with { WaitingSince = task.WaitingSince ?? DateTimeOffset.UtcNow };
+                await lease.RequeueAsync(QueueMessages.Serialize(waiting), TimeSpan.FromSeconds(settings.ConceptNotReadyRetrySeconds), cancellationToken);
                 return null;
             case ConceptState.NotReady:
                 await FailAsync(lease, task, $"concept {task.ConceptId} was not encoded within {settings.ConceptReadyDeadlineSeconds} s", poison: false, cancellationToken);

@@ -36,6 +36,17 @@ public sealed class MessageLease : IAsyncDisposable
     public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
         EndAsync(() => queue.UpdateMessageAsync(Message.MessageId, popReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken));
 
+    /// <summary>
+    /// Replaces the message by <paramref name="body"/>, visible after <paramref name="delay"/>. The copy is a new
+    /// message, so a task that waits does not use up its deliveries (a delay would count as one).
+    /// </summary>
+    public Task RequeueAsync(string body, TimeSpan delay, CancellationToken cancellationToken) =>
+        EndAsync(async () =>
+        {
+            await queue.SendMessageAsync(body, visibilityTimeout: delay, cancellationToken: cancellationToken);
+            await queue.DeleteMessageAsync(Message.MessageId, popReceipt, cancellationToken);
+        });
+
     /// <summary>Hands the message back now, for another worker (shutdown).</summary>
     public Task ReleaseAsync(CancellationToken cancellationToken) => DelayAsync(TimeSpan.Zero, cancellationToken);
 

@@ -43,7 +43,7 @@ public sealed class WorkerOptions
     [Range(1, 3600)]
     public int ConceptNotReadyRetrySeconds { get; set; } = 15;
 
-    /// <summary>...until this long after the task was queued; then it fails.</summary>
+    /// <summary>...until it has waited this long; then it fails.</summary>
     [Range(1, 86_400)]
     public int ConceptReadyDeadlineSeconds { get; set; } = 1800;
 

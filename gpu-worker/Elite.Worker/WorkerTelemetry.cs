@@ -8,7 +8,8 @@ namespace Elite.Worker;
 /// The worker's OpenTelemetry metrics (meter <see cref="WorkerMetrics.MeterName"/>), exported to Application Insights
 /// when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set, as the deployment does. With
 /// <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD;ClientId=...</c> the exporter signs in with that
-/// user-assigned managed identity (the deployment turns local authentication off).
+/// user-assigned managed identity (without <c>ClientId</c>, the system-assigned one); the deployment turns local
+/// authentication off.
 /// </summary>
 public static class WorkerTelemetry
 {
@@ -18,7 +19,7 @@ public static class WorkerTelemetry
     public static void Add(IServiceCollection services, IConfiguration configuration)
     {
         var connectionString = configuration[ConnectionStringSetting];
-        var clientId = ManagedIdentityClientId(configuration[AuthenticationSetting]);
+        var authentication = Authentication(configuration[AuthenticationSetting]);
         services.AddOpenTelemetry().WithMetrics(metrics =>
         {
             metrics.AddMeter(WorkerMetrics.MeterName);
@@ -26,19 +27,26 @@ public static class WorkerTelemetry
             metrics.AddAzureMonitorMetricExporter(exporter =>
             {
                 exporter.ConnectionString = connectionString;
-                if (clientId is not null) exporter.Credential = new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+                if (authentication.UsesEntraId)
+                {
+                    exporter.Credential = new ManagedIdentityCredential(authentication.ClientId is { } clientId
+                        ? ManagedIdentityId.FromUserAssignedClientId(clientId)
+                        : ManagedIdentityId.SystemAssigned);
+                }
             });
         });
     }
 
-    /// <summary>The client id of <c>Authorization=AAD;ClientId=...</c>, or null when the setting names none.</summary>
-    public static string? ManagedIdentityClientId(string? authenticationString)
+    /// <summary>What <c>Authorization=AAD;ClientId=...</c> asks for: Entra ID sign-in, with that user-assigned identity or the system-assigned one.</summary>
+    public static (bool UsesEntraId, string? ClientId) Authentication(string? setting)
     {
-        var parts = (authenticationString ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(part => part.Split('=', 2))
-            .Where(pair => pair.Length == 2)
-            .ToDictionary(pair => pair[0].Trim(), pair => pair[1].Trim(), StringComparer.OrdinalIgnoreCase);
-        return parts.GetValueOrDefault("Authorization") is { } scheme && scheme.Equals("AAD", StringComparison.OrdinalIgnoreCase)
-            && parts.GetValueOrDefault("ClientId") is { Length: > 0 } id ? id : null;
+        var parts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in (setting ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(part => part.Split('=', 2)).Where(pair => pair.Length == 2))
+        {
+            parts[pair[0].Trim()] = pair[1].Trim();
+        }
+
+        var usesEntraId = parts.GetValueOrDefault("Authorization") is { } scheme && scheme.Equals("AAD", StringComparison.OrdinalIgnoreCase);
+        return (usesEntraId, usesEntraId && parts.GetValueOrDefault("ClientId") is { Length: > 0 } id ? id : null);
     }
 }

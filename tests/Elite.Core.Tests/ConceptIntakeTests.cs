@@ -18,6 +18,13 @@ public sealed class ConceptIntakeTests(StorageFixture storage) : IAsyncLifetime
     private async Task<ConceptRow> ConceptAsync(string conceptId) =>
         (await clients.Table(StorageNames.Tables.Concepts).GetEntityAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue)).Value;
 
+    private async Task<ConceptUploadResult> UploadAsync(string conceptId, string fileName, byte[] bytes)
+    {
+        var blob = clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, fileName));
+        await blob.UploadAsync(new BinaryData(bytes), overwrite: true);
+        return await intake.RegisterBlobAsync(blob, conceptId, fileName, default);
+    }
+
     private Task<List<EncodeRequest>> RequestsAsync() => clients.DrainAsync<EncodeRequest>(StorageNames.Queues.Encode);
 
     [Fact]
@@ -84,8 +91,8 @@ public sealed class ConceptIntakeTests(StorageFixture storage) : IAsyncLifetime
         Assert.Equal((ConceptUploadOutcome.Ignored, ConceptStatus.Pending), (notes.Outcome, notes.Status));
         Assert.Contains("not a supported image type", notes.Reason);
 
-        var broken = await intake.RejectUploadAsync(conceptId, "toy.png", "not a PNG image", default);
-        Assert.Equal((ConceptUploadOutcome.Rejected, "toy.png: not a PNG image"), (broken.Outcome, broken.Reason));
+        var broken = await UploadAsync(conceptId, "toy.png", "not a PNG image"u8.ToArray());
+        Assert.Equal((ConceptUploadOutcome.Rejected, "toy.png: The data is not a PNG, JPEG or WebP image."), (broken.Outcome, broken.Reason));
         var row = await ConceptAsync(conceptId);
         Assert.Equal((ConceptStatus.Rejected, ""), (row.Status, row.ImageBlob));
 
@@ -142,13 +149,6 @@ public sealed class ConceptIntakeTests(StorageFixture storage) : IAsyncLifetime
     [Fact]
     public async Task An_uploaded_blob_is_checked_from_its_header_before_an_encoding_is_requested()
     {
-        async Task<ConceptUploadResult> UploadAsync(string conceptId, string fileName, byte[] bytes)
-        {
-            var blob = clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, fileName));
-            await blob.UploadAsync(new BinaryData(bytes));
-            return await intake.RegisterBlobAsync(blob, conceptId, fileName, default);
-        }
-
         var text = await UploadAsync(TestStorage.NewId("text"), "photo.png", "not an image at all"u8.ToArray());
         var huge = await UploadAsync(TestStorage.NewId("huge"), "photo.png", TestImages.HundredMegapixelPng());
         Assert.Equal((ConceptUploadOutcome.Rejected, ConceptStatus.Rejected), (text.Outcome, text.Status));
@@ -161,5 +161,9 @@ public sealed class ConceptIntakeTests(StorageFixture storage) : IAsyncLifetime
         var deepJpeg = await UploadAsync(TestStorage.NewId("deep"), "photo.jpg", TestImages.JpegWithLargeMetadata(40, 30, 300_000));
         Assert.Equal((ConceptUploadOutcome.EncodeRequested, ConceptUploadOutcome.EncodeRequested), (good.Outcome, deepJpeg.Outcome));
         Assert.Equal(2, (await RequestsAsync()).Count);
+
+        var deleted = clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(TestStorage.NewId("gone"), "photo.png"));
+        var gone = await intake.RegisterBlobAsync(deleted, deleted.Name.Split('/')[0], "photo.png", default); // deleted before its event arrived
+        Assert.Equal((ConceptUploadOutcome.Ignored, null), (gone.Outcome, gone.Status));
     }
 }

@@ -11,13 +11,14 @@ namespace Elite.Worker.Tests;
 public sealed class WorkerTelemetryTests
 {
     [Theory]
-    [InlineData("Authorization=AAD;ClientId=0b5c-client", "0b5c-client")]
-    [InlineData(" authorization = aad ; clientid = 7f ", "7f")]
-    [InlineData("Authorization=AAD", null)]
-    [InlineData("Authorization=Other;ClientId=7f", null)]
-    [InlineData(null, null)]
-    public void The_authentication_setting_names_the_managed_identity(string? setting, string? clientId) =>
-        Assert.Equal(clientId, WorkerTelemetry.ManagedIdentityClientId(setting));
+    [InlineData("Authorization=AAD;ClientId=0b5c-client", true, "0b5c-client")]
+    [InlineData(" authorization = aad ; clientid = 7f ", true, "7f")]
+    [InlineData("Authorization=AAD", true, null)]
+    [InlineData("ClientId=1;Authorization=AAD;ClientId=2", true, "2")]
+    [InlineData("Authorization=Other;ClientId=7f", false, null)]
+    [InlineData(null, false, null)]
+    public void The_authentication_setting_names_the_managed_identity(string? setting, bool usesEntraId, string? clientId) =>
+        Assert.Equal((usesEntraId, clientId), WorkerTelemetry.Authentication(setting));
 
     [Fact]
     public async Task Worker_metrics_are_sent_to_the_ingestion_endpoint_of_the_connection_string()

@@ -17,12 +17,14 @@ namespace Elite.Cli;
 
 /// <summary>
 /// <c>elite bench ingest --rows N</c>: tasks per second from a CSV upload to all its tasks enqueued, through the
-/// functions on the local host (in this process) and the storage of <c>EliteStorage</c> (Azurite: <c>./run.sh azurite</c>).
+/// functions on the local host (in this process) and the Azurite that <c>EliteStorage</c> names (<c>./run.sh azurite</c>).
 /// The bench's concept and queued tasks are removed afterwards, so no worker ever takes them (the whole queue is
 /// cleared when it held nothing else, since Azurite deletes messages one by one slowly).
 /// </summary>
 internal static class BenchIngestCommand
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
+
     public static Command Create()
     {
         var rows = new Option<int>("--rows") { Description = "CSV rows (one image each).", DefaultValueFactory = _ => 10_000 };
@@ -43,7 +45,24 @@ internal static class BenchIngestCommand
                 return CommandHelpers.UserError;
             }
 
-            return await RunAsync(new StorageClients(StorageConnection.FromConfiguration(configuration)), count, parse.InvocationConfiguration.Output, cancellationToken);
+            var clients = new StorageClients(StorageConnection.FromConfiguration(configuration));
+            if (!clients.Queue(StorageNames.Queues.Generate).Uri.IsLoopback)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("elite bench ingest: runs on Azurite only (a loopback EliteStorage): its cleanup searches the generate queue.");
+                return CommandHelpers.UserError;
+            }
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(Timeout);
+            try
+            {
+                return await RunAsync(clients, count, parse.InvocationConfiguration.Output, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"elite bench ingest: the job was not fully queued within {Timeout.TotalMinutes:F0} minutes.");
+                return 1;
+            }
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using System.Text.Json;
 using Elite.Core.Api;
 using Elite.Core.Jobs;
@@ -42,7 +43,7 @@ internal static class JobsCommand
         {
             api, key, file, concept, prompt, negative, seeds, steps, guidance, lambda, scheduler, webhook, idempotency, watch,
         };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, async client =>
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             JobSubmission submission;
             if (parse.GetValue(file) is { } json)
@@ -82,7 +83,7 @@ internal static class JobsCommand
         var id = new Argument<string>("job-id") { Description = "The job id (from submit, or the CSV job's id)." };
         var json = new Option<bool>("--json") { Description = "Print the API's answer as JSON." };
         var command = new Command("status", "Show a job: status, counts, problems and every task.") { api, key, id, json };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, async client =>
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             var job = await client.GetJobAsync(parse.GetValue(id)!, cancellationToken);
             var output = parse.InvocationConfiguration.Output;
@@ -111,7 +112,7 @@ internal static class JobsCommand
     {
         var id = new Argument<string>("job-id") { Description = "The job id." };
         var command = new Command("watch", "Follow a job until it ends; exit 0 when every image succeeded, 1 otherwise.") { api, key, id };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, async client =>
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
             ExitCode(await WatchAsync(client, parse.GetValue(id)!, parse.InvocationConfiguration.Output, cancellationToken))));
         return command;
     }
@@ -131,7 +132,7 @@ internal static class JobsCommand
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
 
     /// <summary>Runs a command with an API client; the API's refusals are user errors (exit 2) with every problem it named.</summary>
-    private static async Task<int> GuardAsync(ParseResult parse, Option<string?> api, Option<string?> key, Func<PipelineApi, Task<int>> body)
+    private static async Task<int> GuardAsync(ParseResult parse, Option<string?> api, Option<string?> key, CancellationToken cancellationToken, Func<PipelineApi, Task<int>> body)
     {
         var error = parse.InvocationConfiguration.Error;
         var name = $"elite jobs {parse.CommandResult.Command.Name}";
@@ -150,17 +151,22 @@ internal static class JobsCommand
         {
             await error.WriteLineAsync($"{name}: the API answered {(int)e.Status} {e.Status}:");
             foreach (var problem in e.Errors.Errors) await error.WriteLineAsync($"  {problem}");
-            return CommandHelpers.UserError;
+            return (int)e.Status < 500 && e.Status != HttpStatusCode.TooManyRequests ? CommandHelpers.UserError : 1; // the service's trouble is not the user's mistake
         }
         catch (HttpRequestException e)
         {
             await error.WriteLineAsync($"{name}: could not reach {client.BaseAddress}: {e.Message}");
             return 1;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await error.WriteLineAsync($"{name}: cancelled.");
             return CommandHelpers.Cancelled;
+        }
+        catch (TaskCanceledException)
+        {
+            await error.WriteLineAsync($"{name}: {client.BaseAddress} did not answer within {PipelineApi.Timeout.TotalSeconds:F0} s.");
+            return 1;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or InvalidDataException)
         {

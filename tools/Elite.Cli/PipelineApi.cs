@@ -18,6 +18,9 @@ internal sealed class PipelineApiException(HttpStatusCode status, ApiErrors erro
 /// <summary>A typed client of the functions' HTTP API (<c>/api/jobs</c>, <c>/api/concepts</c>), in Azure or on the local host.</summary>
 internal sealed class PipelineApi : IDisposable
 {
+    /// <summary>How long one request may take.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(100);
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient http;
 
@@ -27,7 +30,7 @@ internal sealed class PipelineApi : IDisposable
     {
         var root = baseUrl.AbsoluteUri.TrimEnd('/') + "/";
         if (!root.EndsWith("/" + ApiRoutes.Prefix, StringComparison.Ordinal)) root += ApiRoutes.Prefix;
-        http = new HttpClient { BaseAddress = new Uri(root), Timeout = TimeSpan.FromSeconds(100) };
+        http = new HttpClient { BaseAddress = new Uri(root), Timeout = Timeout };
         if (!string.IsNullOrEmpty(functionKey)) http.DefaultRequestHeaders.Add(ApiRoutes.FunctionKeyHeader, functionKey);
     }
 
@@ -113,8 +116,15 @@ internal sealed class PipelineApi : IDisposable
     {
         if (response.IsSuccessStatusCode)
         {
-            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
-                ?? throw new InvalidDataException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode} without a body.");
+            try
+            {
+                return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+                    ?? throw new InvalidDataException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode} without a body.");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{response.RequestMessage?.RequestUri} did not answer as the pipeline's API does ({e.Message}); check --api.");
+            }
         }
 
         var text = await response.Content.ReadAsStringAsync(cancellationToken);

@@ -51,8 +51,8 @@ public sealed record ConceptUploadResult(ConceptUploadOutcome Outcome, ConceptSt
 /// <para>A photo with a wrong size, or whose header is not a PNG, JPEG or WebP within <see cref="ImageLimits"/>, is
 /// Rejected; one with an unsupported extension too, unless the concept already has a usable photo (then it is
 /// ignored). An unusable mask rejects the concept until a usable one replaces it. <see cref="RegisterBlobAsync"/>
-/// reads the header from the blob's first bytes; the pixels are decoded by the worker, which calls
-/// <see cref="RejectUploadAsync"/> for a file that does not decode.</para>
+/// reads the header from the blob's first bytes; the worker decodes the pixels and rejects the concept itself
+/// when they do not decode.</para>
 /// <para>Idempotent: <see cref="ConceptRow.EncodeRequested"/> is set right after the send, so a redelivered event
 /// enqueues again only if the first send was lost. A new upload under the same name is told apart by its ETag.</para>
 /// </remarks>
@@ -72,21 +72,28 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
     }
 
     /// <summary>Registers an uploaded blob: its size and ETag from its properties, its image header from its first bytes.</summary>
+    /// <remarks>A blob deleted or replaced before it was read is ignored: a replacement raises its own event.</remarks>
     public async Task<ConceptUploadResult> RegisterBlobAsync(BlobClient blob, string conceptId, string fileName, CancellationToken cancellationToken)
     {
-        var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        var (problem, unsupportedType) = CheckFile(fileName, properties.ContentLength);
-        if (problem is null && ResourceId.IsValid(conceptId) && ResourceId.IsValid(fileName))
+        string? problem;
+        bool unsupportedType;
+        BlobProperties properties;
+        try
         {
-            problem = await HeaderProblemAsync(blob, properties, cancellationToken);
+            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            (problem, unsupportedType) = CheckFile(fileName, properties.ContentLength);
+            if (problem is null && ResourceId.IsValid(conceptId) && ResourceId.IsValid(fileName))
+            {
+                problem = await HeaderProblemAsync(blob, properties, cancellationToken);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return new(ConceptUploadOutcome.Ignored, null, $"{conceptId}/{fileName} was deleted or replaced before it was read");
         }
 
         return await ApplyAsync(new Upload(conceptId, fileName, properties.ETag.ToString(), problem, unsupportedType), cancellationToken);
     }
-
-    /// <summary>Rejects the concept because of <paramref name="fileName"/>, for example because it does not decode as an image.</summary>
-    public Task<ConceptUploadResult> RejectUploadAsync(string conceptId, string fileName, string reason, CancellationToken cancellationToken) =>
-        ApplyAsync(new Upload(conceptId, fileName, null, reason, UnsupportedType: false), cancellationToken);
 
     private sealed record Upload(string ConceptId, string FileName, string? ETag, string? Problem, bool UnsupportedType)
     {

@@ -10,7 +10,7 @@ namespace Elite.Core.Imaging;
 /// </summary>
 public sealed record ImageHeader(SKEncodedImageFormat Format, int Width, int Height, SKEncodedOrigin Origin)
 {
-    /// <summary>How much of a file <see cref="TryReadPrefix"/> wants: every PNG and WebP header, and JPEG headers after large EXIF or ICC segments.</summary>
+    /// <summary>How much of a file <see cref="TryReadPrefix"/> wants: enough for headers after large EXIF, ICC or XMP metadata.</summary>
     public const int PrefixBytes = 256 * 1024;
 
     /// <summary>Checks a whole file's size and header.</summary>
@@ -24,8 +24,8 @@ public sealed record ImageHeader(SKEncodedImageFormat Format, int Width, int Hei
 
     /// <summary>
     /// Checks a file of <paramref name="totalBytes"/> from its first bytes (at least <see cref="PrefixBytes"/> of
-    /// them when the file is longer). Null when the prefix does not hold the whole header (a JPEG with huge
-    /// metadata): only decoding the file can tell then.
+    /// them when the file is longer). Null when the prefix starts like a PNG, JPEG or WebP but does not hold its
+    /// whole header (metadata before the size): only decoding the file can tell then.
     /// </summary>
     public static ImageHeader? TryReadPrefix(ReadOnlySpan<byte> prefix, long totalBytes, ImageLimits limits)
     {
@@ -35,7 +35,7 @@ public sealed record ImageHeader(SKEncodedImageFormat Format, int Width, int Hei
         using var codec = SKCodec.Create(data);
         if (codec is not null) return Check(codec, limits);
         var refusal = Unreadable(prefix);
-        return refusal.Reason == Corrupt && IsJpeg(prefix) ? null : throw refusal;
+        return refusal.Reason == Corrupt ? null : throw refusal;
     }
 
     /// <summary>Checks the header of an image the caller goes on to decode with <paramref name="codec"/>.</summary>
@@ -69,8 +69,6 @@ public sealed record ImageHeader(SKEncodedImageFormat Format, int Width, int Hei
         if (bytes > limits.MaxBytes) throw new ImageRejectedException(TooLarge, $"The image is {bytes:N0} bytes; at most {limits.MaxBytes:N0} are accepted.");
     }
 
-    private static bool IsJpeg(ReadOnlySpan<byte> bytes) => bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]);
-
     /// <summary>Why a codec could not even read the header: damaged if the bytes start like one of our formats, otherwise not an image.</summary>
     public static ImageRejectedException Unreadable(ReadOnlySpan<byte> bytes)
     {
@@ -87,7 +85,7 @@ public sealed record ImageHeader(SKEncodedImageFormat Format, int Width, int Hei
             return new ImageRejectedException(Corrupt, "The PNG header is damaged or truncated.");
         }
 
-        if (IsJpeg(bytes)) return new ImageRejectedException(Corrupt, "The JPEG header is damaged or truncated.");
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])) return new ImageRejectedException(Corrupt, "The JPEG header is damaged or truncated.");
         if (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes.Slice(8, 4).SequenceEqual("WEBP"u8))
             return new ImageRejectedException(Corrupt, "The WebP header is damaged or truncated.");
         return new ImageRejectedException(NotAnImage, "The data is not a PNG, JPEG or WebP image.");

@@ -8,6 +8,7 @@ public sealed record EncodeRequest(string ConceptId, string ImageBlob, string? M
 /// <summary>
 /// One image to generate (queue <c>generate</c>). It carries everything the worker needs, so a batch
 /// is formed from messages alone; the task row in table <c>Tasks</c> holds its state.
+/// <see cref="WaitingSince"/> is set by the worker when it puts the task back to wait for its concept's encoding.
 /// </summary>
 public sealed record GenerateTask(
     string JobId,
@@ -19,7 +20,8 @@ public sealed record GenerateTask(
     int Steps,
     float Guidance,
     float Lambda,
-    string Scheduler);
+    string Scheduler,
+    DateTimeOffset? WaitingSince = null);
 
 /// <summary>A job finished (queue <c>job-events</c>): the completion webhook is due.</summary>
 public sealed record JobEvent(string JobId, string Kind)
