@@ -74,6 +74,10 @@ public sealed class PipelineTests(PipelineFixture fixture)
         Assert.Equal(0, again.ExitCode);
         Assert.StartsWith($"job {jobId}: 2 images (already submitted", again.Output);
 
+        var table = await CliRunner.RunAsync("jobs", "status", "--api", api, jobId);
+        Assert.Contains($"job {jobId}: Succeeded, 2 succeeded, 0 failed of 2", table.Output);
+        Assert.Contains("a photo of S in the snow", table.Output);
+
         var status = await CliRunner.RunAsync("jobs", "status", "--api", api, jobId, "--json");
         var view = JsonSerializer.Deserialize<JobView>(status.Output, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         Assert.Equal((JobStatus.Succeeded, 2), (view.Status, view.Tasks.Count(t => t.Result is not null)));

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Elite.Core.Api;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
-using Spectre.Console;
 
 namespace Elite.Cli;
 
@@ -82,7 +81,7 @@ internal static class JobsCommand
     {
         var id = new Argument<string>("job-id") { Description = "The job id (from submit, or the CSV job's id)." };
         var json = new Option<bool>("--json") { Description = "Print the API's answer as JSON." };
-        var command = new Command("status", "Show a job: status, counts, problems and every task.") { api, key, id, json };
+        var command = new Command("status", "Show a job: status, counts, problems and every task with its result link or reason.") { api, key, id, json };
         command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             var job = await client.GetJobAsync(parse.GetValue(id)!, cancellationToken);
@@ -93,16 +92,14 @@ internal static class JobsCommand
                 return 0;
             }
 
-            var console = Console(output);
-            console.MarkupLineInterpolated($"job [bold]{job.Id}[/]: {job.Status}, {job.SucceededCount} succeeded, {job.FailedCount} failed of {job.TaskCount}; webhook {job.Webhook}");
-            if (job.Reason is not null) console.WriteLine(job.Reason);
-            var table = new Table().AddColumns("task", "status", "seed", "prompt", "result or reason");
+            output.WriteLine($"job {job.Id}: {job.Status}, {job.SucceededCount} succeeded, {job.FailedCount} failed of {job.TaskCount}; webhook {job.Webhook}");
+            if (job.Reason is not null) output.WriteLine(job.Reason);
             foreach (var task in job.Tasks)
             {
-                table.AddRow(Markup.Escape(task.Id), task.Status.ToString(), task.Seed.ToString(), Markup.Escape(task.Prompt), Markup.Escape(task.Result ?? task.Reason ?? ""));
+                output.WriteLine($"  {task.Id}  {task.Status,-9}  seed {task.Seed}  \"{task.Prompt}\"");
+                if ((task.Result ?? task.Reason) is { } detail) output.WriteLine($"          {detail}");
             }
 
-            console.Write(table);
             return 0;
         }));
         return command;
@@ -127,9 +124,6 @@ internal static class JobsCommand
     }
 
     private static int ExitCode(JobView job) => job.Status == JobStatus.Succeeded ? 0 : 1;
-
-    private static IAnsiConsole Console(TextWriter output) =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
 
     /// <summary>Runs a command with an API client; the API's refusals are user errors (exit 2) with every problem it named.</summary>
     private static async Task<int> GuardAsync(ParseResult parse, Option<string?> api, Option<string?> key, CancellationToken cancellationToken, Func<PipelineApi, Task<int>> body)
