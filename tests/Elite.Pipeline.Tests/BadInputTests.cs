@@ -26,7 +26,8 @@ public sealed class BadInputTests(PipelineFixture fixture)
             (HundredMegapixelPng(), "100,000,000 pixels"),                     // refused at upload, before any pixel is decoded
             ([], "empty"),
         };
-        var conceptIds = await Task.WhenAll(uploads.Select(u => Uploads.ConceptAsync(fixture, u.Bytes, cancellationToken: timeout.Token)));
+        var conceptIds = new List<string>();
+        foreach (var upload in uploads) conceptIds.Add(await Uploads.ConceptAsync(fixture, upload.Bytes, cancellationToken: timeout.Token));
 
         for (var i = 0; i < uploads.Length; i++)
         {
@@ -84,7 +85,8 @@ public sealed class BadInputTests(PipelineFixture fixture)
     [Fact]
     public async Task Bad_http_submissions_get_400_with_every_problem_and_create_nothing()
     {
-        var conceptId = await Uploads.ReadyConceptAsync(fixture, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var conceptId = await Uploads.ReadyConceptAsync(fixture, timeout.Token);
 
         var unknown = await CliSubmitAsync("no-such-concept-42");
         Assert.Equal(2, unknown.ExitCode);
@@ -105,7 +107,8 @@ public sealed class BadInputTests(PipelineFixture fixture)
     [Fact]
     public async Task Webhooks_to_loopback_private_or_metadata_addresses_are_refused_where_configuration_does_not_allow_them()
     {
-        var conceptId = await Uploads.ReadyConceptAsync(fixture, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var conceptId = await Uploads.ReadyConceptAsync(fixture, timeout.Token);
         var url = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}");
         await using var strict = LocalFunctionsHost.Build(["--urls", url.ToString(), $"--Webhooks:SigningSecret={WebhookSecret.Generate()}", "--Logging:LogLevel:Default=Warning"]);
         await strict.StartAsync();
@@ -114,7 +117,7 @@ public sealed class BadInputTests(PipelineFixture fixture)
         foreach (var hook in new[] { "http://127.0.0.1:8080/hook", "http://10.1.2.3/hook", "http://169.254.169.254/latest/meta-data" })
         {
             var refused = await Assert.ThrowsAsync<PipelineApiException>(() => api.SubmitAsync(
-                new JobSubmission { ConceptId = conceptId, Prompts = [new PromptRequest { Prompt = "a photo of S" }], WebhookUrl = hook }, null, CancellationToken.None));
+                new JobSubmission { ConceptId = conceptId, Prompts = [new PromptRequest { Prompt = "a photo of S" }], WebhookUrl = hook }, null, timeout.Token));
             Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
             Assert.Equal(nameof(JobSubmission.WebhookUrl), refused.Errors.Errors.Single().Field, StringComparer.OrdinalIgnoreCase);
         }

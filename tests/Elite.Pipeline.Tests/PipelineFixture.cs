@@ -13,7 +13,8 @@ namespace Elite.Pipeline.Tests;
 /// <summary>
 /// The whole pipeline in this process, as <c>./run.sh demo</c> runs it in three: the functions on the local
 /// WebJobs host, the worker on CPU with a tiny pack, and a webhook receiver that verifies signatures, on the
-/// Azurite of <c>./run.sh test</c> (EliteStorage). The queues start empty: they are the real, shared names.
+/// Azurite of <c>./run.sh test</c> (EliteStorage). The upload containers and the queues start empty: they are the
+/// real, shared names.
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
@@ -38,6 +39,13 @@ public sealed class PipelineFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await new StorageInitializer(Clients).InitializeAsync();
+        // A fresh functions host triggers on every blob it has no receipt for: uploads that earlier test assemblies
+        // left would be registered and encoded again, ahead of these tests' own.
+        foreach (var container in new[] { StorageNames.Containers.Concepts, StorageNames.Containers.Jobs })
+        {
+            await foreach (var blob in Clients.Container(container).GetBlobsAsync()) await Clients.Container(container).DeleteBlobAsync(blob.Name);
+        }
+
         foreach (var queue in StorageNames.Queues.All) await Clients.Queue(queue).ClearMessagesAsync();
         PackBuilder.Build(ElitePreset.Tiny, new RandomWeights(5), "random (seed 5)", pack.FullName);
 

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Storage.Blobs.Models;
 using Elite.Core.Api;
 using Elite.Core.Jobs;
@@ -6,16 +7,23 @@ using Elite.Core.Storage;
 
 namespace Elite.Pipeline.Tests;
 
-/// <summary>What a user puts into the pipeline's storage: concept photos and prompt CSVs.</summary>
+/// <summary>
+/// What a user puts into the pipeline's storage: concept photos and prompt CSVs. Uploads are made at least one
+/// wall-clock second apart: the local host's polling blob trigger (WebJobs on Azurite) keeps a Last-Modified
+/// watermark of one-second resolution and misses a blob stamped in the same second as one its last scan saw.
+/// </summary>
 internal static class Uploads
 {
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static DateTimeOffset lastUpload = DateTimeOffset.MinValue;
+
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
     public static async Task<string> ConceptAsync(PipelineFixture fixture, byte[] photo, string fileName = "photo.png", CancellationToken cancellationToken = default)
     {
         var conceptId = NewId("concept");
-        await fixture.Clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, fileName))
-            .UploadAsync(new BinaryData(photo), cancellationToken);
+        var blob = fixture.Clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, fileName));
+        await SpacedAsync(() => blob.UploadAsync(new BinaryData(photo), cancellationToken), cancellationToken);
         return conceptId;
     }
 
@@ -29,10 +37,10 @@ internal static class Uploads
     }
 
     /// <summary>Uploads <c>jobs/{name}.csv</c> and returns the id its job will have.</summary>
-    public static async Task<string> CsvJobAsync(PipelineFixture fixture, string name, string csv, IDictionary<string, string>? metadata = null)
+    public static async Task<string> CsvJobAsync(PipelineFixture fixture, string name, string csv, IDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
-        var uploaded = await fixture.Clients.Container(StorageNames.Containers.Jobs).GetBlobClient(name + ".csv")
-            .UploadAsync(new BinaryData(csv), new BlobUploadOptions { Metadata = metadata });
+        var blob = fixture.Clients.Container(StorageNames.Containers.Jobs).GetBlobClient(name + ".csv");
+        var uploaded = await SpacedAsync(() => blob.UploadAsync(new BinaryData(csv), new BlobUploadOptions { Metadata = metadata }, cancellationToken), cancellationToken);
         return CsvJobIntake.JobIdFor(name, uploaded.Value.ETag.ToString());
     }
 
@@ -42,5 +50,22 @@ internal static class Uploads
     public static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
     {
         while (!await condition()) await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
+    }
+
+    private static async Task<Response<BlobContentInfo>> SpacedAsync(Func<Task<Response<BlobContentInfo>>> upload, CancellationToken cancellationToken)
+    {
+        await Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var nextSecond = new DateTimeOffset(lastUpload.UtcTicks - (lastUpload.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(1.05);
+            if (DateTimeOffset.UtcNow < nextSecond) await Task.Delay(nextSecond - DateTimeOffset.UtcNow, cancellationToken);
+            var uploaded = await upload();
+            lastUpload = uploaded.Value.LastModified > DateTimeOffset.UtcNow ? uploaded.Value.LastModified : DateTimeOffset.UtcNow;
+            return uploaded;
+        }
+        finally
+        {
+            Gate.Release();
+        }
     }
 }

@@ -38,14 +38,17 @@ internal static class BenchIngestCommand
                 return CommandHelpers.UserError;
             }
 
-            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-            if (string.IsNullOrEmpty(configuration[StorageConnection.SettingName]) && !configuration.GetSection(StorageConnection.SettingName).GetChildren().Any())
+            StorageClients clients;
+            try
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"elite bench ingest: set {StorageConnection.SettingName} (./run.sh azurite prints it).");
+                clients = new StorageClients(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
+            }
+            catch (InvalidOperationException e)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"elite bench ingest: {e.Message}");
                 return CommandHelpers.UserError;
             }
 
-            var clients = new StorageClients(StorageConnection.FromConfiguration(configuration));
             if (!clients.Queue(StorageNames.Queues.Generate).Uri.IsLoopback)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync("elite bench ingest: runs on Azurite only (a loopback EliteStorage): its cleanup searches the generate queue.");
@@ -91,9 +94,9 @@ internal static class BenchIngestCommand
         var uploadSeconds = clock.Elapsed.TotalSeconds;
         var jobId = CsvJobIntake.JobIdFor(stamp, uploaded.Value.ETag.ToString());
         var jobs = clients.Table(StorageNames.Tables.Jobs);
-        var job = await WaitForAsync(() => jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken), cancellationToken);
+        await WaitForAsync(() => jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken), cancellationToken);
         var triggerSeconds = clock.Elapsed.TotalSeconds;
-        job = await WaitForAsync(async () => await jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken) is { IntakeComplete: true } done && done.EnqueuedCount == done.TaskCount ? done : null, cancellationToken);
+        var job = await WaitForAsync(async () => await jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken) is { IntakeComplete: true } done && done.EnqueuedCount == done.TaskCount ? done : null, cancellationToken);
         var totalSeconds = clock.Elapsed.TotalSeconds;
         await functions.StopAsync(cancellationToken);
 
