@@ -5,8 +5,9 @@ public static class ApiRoutes
 {
     public const string Prefix = "api/";
     public const string Jobs = "jobs";
-    public const string Job = "jobs/{id}";
-    public const string Concept = "concepts/{id}";
+    public const string Job = Jobs + "/{id}";
+    public const string Concepts = "concepts";
+    public const string Concept = Concepts + "/{id}";
 
     /// <summary>The request header that makes a job submission safe to retry.</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -16,5 +17,5 @@ public static class ApiRoutes
 
     public static string JobPath(string jobId) => $"{Jobs}/{Uri.EscapeDataString(jobId)}";
 
-    public static string ConceptPath(string conceptId) => $"concepts/{Uri.EscapeDataString(conceptId)}";
+    public static string ConceptPath(string conceptId) => $"{Concepts}/{Uri.EscapeDataString(conceptId)}";
 }
