@@ -96,9 +96,10 @@ public sealed class GenerateWorker(
     internal async Task ProcessAsync(IReadOnlyList<MessageLease> leases, CancellationToken cancellationToken)
     {
         var ready = new List<(MessageLease Lease, GenerateTask Task, GenerationRequest Request)>();
+        var concepts = new Dictionary<string, ConceptLookup>(StringComparer.Ordinal); // one lookup per concept and batch
         foreach (var lease in leases)
         {
-            var prepared = await PrepareAsync(lease, cancellationToken);
+            var prepared = await PrepareAsync(lease, concepts, cancellationToken);
             if (prepared is not null) ready.Add((lease, prepared.Value.Task, prepared.Value.Request));
         }
 
@@ -131,7 +132,7 @@ public sealed class GenerateWorker(
     }
 
     /// <summary>Turns a message into a generation request, or settles it (acknowledged, delayed, failed, poisoned) and returns null.</summary>
-    private async Task<(GenerateTask Task, GenerationRequest Request)?> PrepareAsync(MessageLease lease, CancellationToken cancellationToken)
+    private async Task<(GenerateTask Task, GenerationRequest Request)?> PrepareAsync(MessageLease lease, Dictionary<string, ConceptLookup> concepts, CancellationToken cancellationToken)
     {
         GenerateTask task;
         try
@@ -160,7 +161,11 @@ public sealed class GenerateWorker(
             return null;
         }
 
-        var concept = await ConceptAsync(task.ConceptId, cancellationToken);
+        if (!concepts.TryGetValue(task.ConceptId, out var concept))
+        {
+            concepts[task.ConceptId] = concept = await ConceptAsync(task.ConceptId, cancellationToken);
+        }
+
         switch (concept.State)
         {
             case ConceptState.NotReady when DateTimeOffset.UtcNow - (task.WaitingSince ?? DateTimeOffset.UtcNow) < TimeSpan.FromSeconds(settings.ConceptReadyDeadlineSeconds):
@@ -205,17 +210,19 @@ public sealed class GenerateWorker(
         Unusable,
     }
 
-    private async Task<(ConceptState State, ConceptEmbedding? Embedding, string? Reason)> ConceptAsync(string conceptId, CancellationToken cancellationToken)
+    private sealed record ConceptLookup(ConceptState State, ConceptEmbedding? Embedding, string? Reason);
+
+    private async Task<ConceptLookup> ConceptAsync(string conceptId, CancellationToken cancellationToken)
     {
         var concepts = clients.Table(StorageNames.Tables.Concepts);
         var row = await concepts.GetEntityIfExistsAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue, cancellationToken: cancellationToken);
-        if (!row.HasValue) return (ConceptState.NotReady, null, null);
+        if (!row.HasValue) return new(ConceptState.NotReady, null, null);
         var concept = row.Value!;
         var packId = runtime.Models.Manifest.Id;
         switch (concept.Status)
         {
             case ConceptStatus.Rejected or ConceptStatus.Failed:
-                return (ConceptState.Unusable, null, $"concept {conceptId} is {concept.Status.ToString().ToLowerInvariant()}: {concept.Reason}");
+                return new(ConceptState.Unusable, null, $"concept {conceptId} is {concept.Status.ToString().ToLowerInvariant()}: {concept.Reason}");
             case ConceptStatus.Ready when concept.PackId == packId && concept.EmbeddingBlob is not null:
                 // The row's ETag changes with every new photo or mask, so an embedding cached under it is never stale.
                 var key = $"{conceptId}@{concept.ETag}";
@@ -226,12 +233,12 @@ public sealed class GenerateWorker(
                     cache.Add(key, embedding);
                 }
 
-                return (ConceptState.Ready, embedding, null);
+                return new(ConceptState.Ready, embedding, null);
             case ConceptStatus.Ready when concept.ImageBlob.Length > 0:
                 await RequestEncodingAsync(concepts, concept, packId, cancellationToken);
-                return (ConceptState.NotReady, null, null);
+                return new(ConceptState.NotReady, null, null);
             default:
-                return (ConceptState.NotReady, null, null);
+                return new(ConceptState.NotReady, null, null);
         }
     }
 

@@ -4,9 +4,9 @@ using Elite.Cli;
 using Elite.Core.Api;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
+using Elite.Core.Tests;
 using Elite.Core.Webhooks;
 using Elite.Functions.LocalHost;
-using SkiaSharp;
 
 namespace Elite.Pipeline.Tests;
 
@@ -18,12 +18,12 @@ public sealed class BadInputTests(PipelineFixture fixture)
     public async Task Unusable_photos_reject_their_concept_with_the_reason_the_api_shows()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var photo = await File.ReadAllBytesAsync(PipelineFixture.Asset("chelsea.png"));
+        var photo = await File.ReadAllBytesAsync(CommandHelpers.AssetPath("chelsea.png"));
         var uploads = new (byte[] Bytes, string Reason)[]
         {
             (photo[..(photo.Length / 2)], "truncated"),                        // the header is fine: the worker's decoder finds it
             ("just some text, not a picture"u8.ToArray(), "not a PNG, JPEG or WebP image"), // refused at upload, from its first bytes
-            (HundredMegapixelPng(), "100,000,000 pixels"),                     // refused at upload, before any pixel is decoded
+            (TestImages.HundredMegapixelPng(), "100,000,000 pixels"),                     // refused at upload, before any pixel is decoded
             ([], "empty"),
         };
         var conceptIds = new List<string>();
@@ -125,13 +125,4 @@ public sealed class BadInputTests(PipelineFixture fixture)
 
     private Task<(int ExitCode, string Output, string Error)> CliSubmitAsync(string conceptId, params string[] more) =>
         Elite.Cli.Tests.Cli.RunAsync(["jobs", "submit", "--api", fixture.FunctionsUrl.ToString(), "--concept", conceptId, .. more.Length > 0 ? more : ["--prompt", "a photo of S"]]);
-
-    /// <summary>A valid 10000×10000 grey PNG: small on disk (zeros compress), 100 megapixels when decoded.</summary>
-    private static byte[] HundredMegapixelPng()
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(10_000, 10_000, SKColorType.Gray8, SKAlphaType.Opaque));
-        bitmap.Erase(SKColors.Black);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
-    }
 }

@@ -55,8 +55,8 @@ public sealed class PipelineFixture : IAsyncLifetime
         [
             "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}",
             $"--Worker:PackDirectory={pack.FullName}",
-            $"--Worker:VocabularyPath={Asset("bpe_simple_vocab_16e6.txt")}",
-            $"--Worker:MaskModelPath={Asset("u2netp.onnx")}",
+            $"--Worker:VocabularyPath={CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt")}",
+            $"--Worker:MaskModelPath={CommandHelpers.AssetPath("u2netp.onnx")}",
             "--Worker:UseCuda=false",
             "--Worker:MaxBatch=4",
             "--Worker:MaxWaitMs=300",
@@ -74,17 +74,6 @@ public sealed class PipelineFixture : IAsyncLifetime
         Api.Dispose();
         Webhooks.Dispose();
         pack.Delete(recursive: true);
-    }
-
-    public static string Asset(string file)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "assets", file);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        throw new FileNotFoundException($"assets/{file}: run ./run.sh setup first.");
     }
 }
 

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Storage.Blobs.Models;
+using Elite.Cli;
 using Elite.Core.Api;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
@@ -30,7 +31,7 @@ internal static class Uploads
     /// <summary>Uploads chelsea.png and waits until the worker has encoded it.</summary>
     public static async Task<string> ReadyConceptAsync(PipelineFixture fixture, CancellationToken cancellationToken)
     {
-        var conceptId = await ConceptAsync(fixture, await File.ReadAllBytesAsync(PipelineFixture.Asset("chelsea.png"), cancellationToken), cancellationToken: cancellationToken);
+        var conceptId = await ConceptAsync(fixture, await File.ReadAllBytesAsync(CommandHelpers.AssetPath("chelsea.png"), cancellationToken), cancellationToken: cancellationToken);
         var concept = await fixture.Api.WaitForConceptAsync(conceptId, TimeSpan.FromMilliseconds(300), cancellationToken);
         Assert.Equal(ConceptStatus.Ready, concept.Status);
         return conceptId;

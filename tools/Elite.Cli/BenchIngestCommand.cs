@@ -10,7 +10,6 @@ using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
 using Elite.Functions.LocalHost;
-using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace Elite.Cli;
@@ -41,7 +40,7 @@ internal static class BenchIngestCommand
             StorageClients clients;
             try
             {
-                clients = new StorageClients(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
+                clients = CommandHelpers.StorageFromEnvironment();
             }
             catch (InvalidOperationException e)
             {

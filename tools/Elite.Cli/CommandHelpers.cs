@@ -1,12 +1,14 @@
 using System.CommandLine;
 using Elite.Core.Imaging;
+using Elite.Core.Storage;
 using Elite.Inference.Concepts;
 using Elite.Inference.Imaging;
 using Elite.Inference.Text;
+using Microsoft.Extensions.Configuration;
 
 namespace Elite.Cli;
 
-/// <summary>What the commands share: user errors as one line and exit code 2, atomic file writes, the assets folder.</summary>
+/// <summary>What the commands share: user errors as one line and exit code 2, storage from the environment, atomic file writes, the assets folder.</summary>
 internal static class CommandHelpers
 {
     public const int UserError = 2;
@@ -31,6 +33,10 @@ internal static class CommandHelpers
             return UserError;
         }
     }
+
+    /// <summary>Clients of the storage that <c>EliteStorage</c> in the environment names; InvalidOperationException when it names none.</summary>
+    public static StorageClients StorageFromEnvironment() =>
+        new(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
 
     /// <summary>Writes through a temporary file and a rename, so an interrupted run never leaves a partial file.</summary>
     public static void WriteAtomically(string path, byte[] bytes)

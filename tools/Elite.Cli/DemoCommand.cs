@@ -8,7 +8,6 @@ using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
-using Microsoft.Extensions.Configuration;
 
 namespace Elite.Cli;
 
@@ -51,7 +50,7 @@ internal static class DemoCommand
     private static async Task<int> RunAsync(Uri apiUrl, string imagePath, string secret, string outputDirectory, int steps, TextWriter output, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var clients = new StorageClients(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
+        var clients = CommandHelpers.StorageFromEnvironment();
         using var api = new PipelineApi(apiUrl, functionKey: null);
         using var receiver = new WebhookReceiver(new WebhookVerifier(secret));
         var conceptId = $"demo-{DateTime.UtcNow:yyyyMMddHHmmss}";

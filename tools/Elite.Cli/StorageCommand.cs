@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Azure;
 using Elite.Core.Storage;
-using Microsoft.Extensions.Configuration;
 
 namespace Elite.Cli;
 
@@ -19,8 +18,7 @@ internal static class StorageCommand
     {
         try
         {
-            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-            var clients = new StorageClients(StorageConnection.FromConfiguration(configuration));
+            var clients = CommandHelpers.StorageFromEnvironment();
             var resources = await new StorageInitializer(clients).InitializeAsync(cancellationToken);
             foreach (var resource in resources)
             {

@@ -17,7 +17,7 @@ public sealed record JobView(
     IReadOnlyList<TaskView> Tasks)
 {
     [JsonIgnore]
-    public bool IsFinal => Status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed;
+    public bool IsFinal => Status.IsFinal();
 
     /// <param name="resultUri">Where a caller downloads a result blob (a read-only SAS link).</param>
     public static JobView From(JobRow job, IEnumerable<TaskRow> tasks, Func<string, string> resultUri) => new(

@@ -22,6 +22,12 @@ public enum JobStatus
     Failed,
 }
 
+public static class JobStatusExtensions
+{
+    /// <summary>The job has ended: no task of it will run again.</summary>
+    public static bool IsFinal(this JobStatus status) => status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed;
+}
+
 /// <summary>Whether the caller's completion webhook has been delivered.</summary>
 public enum WebhookState
 {
@@ -127,7 +133,7 @@ public sealed record JobRow : ITableEntity
     public DateTimeOffset? WebhookDeliveredAt { get; set; }
 
     [IgnoreDataMember]
-    public bool IsFinal => Status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed;
+    public bool IsFinal => Status.IsFinal();
 
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
