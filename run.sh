@@ -13,6 +13,8 @@ ASSETS="$ROOT/assets"
 SOLUTION="$ROOT/Elite.Pipeline.sln"
 CONFIGURATION="${CONFIGURATION:-Release}"
 CLI_DLL="$ROOT/tools/Elite.Cli/bin/$CONFIGURATION/net10.0/linux-x64/elite.dll"
+# `elite bench ingest` is its own tool: the one command that runs the functions' WebJobs host in process.
+BENCH_INGEST_DLL="$ROOT/tools/Elite.Bench.Ingest/bin/$CONFIGURATION/net10.0/elite-bench-ingest.dll"
 # Azurite's well-known development account (public, documented by Microsoft; not a secret).
 AZURITE_ACCOUNT=devstoreaccount1
 AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
@@ -234,7 +236,11 @@ run_demo() {
 }
 
 run_elite() {
-  [ -f "$CLI_DLL" ] || setup >&2
+  [ -f "$CLI_DLL" ] && [ -f "$BENCH_INGEST_DLL" ] || setup >&2
+  if [ "${1:-}" = bench ] && [ "${2:-}" = ingest ]; then
+    shift 2
+    exec dotnet "$BENCH_INGEST_DLL" "$@"
+  fi
   exec dotnet "$CLI_DLL" "$@"
 }
 

@@ -1,7 +1,8 @@
+using System.Net;
 using Azure;
-using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
+using Elite.Core.Concepts;
+using Elite.Core.Configuration;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -19,6 +20,7 @@ namespace Elite.Worker;
 public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<EncodeWorker> logger) : BackgroundService
 {
     private readonly WorkerOptions settings = options.Value;
+    private readonly ConceptLifecycle lifecycle = new(clients);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,24 +50,14 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
 
     internal async Task ProcessAsync(MessageLease lease, CancellationToken cancellationToken)
     {
-        var concepts = clients.Table(StorageNames.Tables.Concepts);
-        EncodeRequest request;
-        try
-        {
-            request = QueueMessages.Deserialize<EncodeRequest>(lease.Message.Body.ToString());
-            ResourceId.Require(request.ConceptId, "concept id");
-        }
-        catch (Exception e) when (e is InvalidMessageException or ArgumentException)
-        {
-            logger.LogWarning("Poison encode message {MessageId}: {Reason}", lease.Message.MessageId, e.Message);
-            await lease.PoisonAsync(clients.Queue(StorageNames.Queues.EncodePoison), cancellationToken);
-            return;
-        }
+        var request = await lease.ReadOrPoisonAsync<EncodeRequest>(
+            clients.Queue(StorageNames.Queues.EncodePoison), r => ResourceId.Require(r.ConceptId, "concept id"), logger, cancellationToken);
+        if (request is null) return;
 
-        var row = await concepts.GetEntityIfExistsAsync<ConceptRow>(request.ConceptId, ConceptRow.RowKeyValue, cancellationToken: cancellationToken);
-        var concept = row.HasValue ? row.Value! : new ConceptRow(request.ConceptId) { ImageBlob = request.ImageBlob };
+        var row = await lifecycle.GetAsync(request.ConceptId, cancellationToken);
+        var concept = row ?? new ConceptRow(request.ConceptId) { ImageBlob = request.ImageBlob };
         var packId = runtime.Models.Manifest.Id;
-        if (concept.Status == ConceptStatus.Ready && concept.PackId == packId)
+        if (ConceptLifecycle.Availability(request.ConceptId, row, packId).Use == ConceptUse.Ready)
         {
             await lease.CompleteAsync(cancellationToken);
             return;
@@ -73,7 +65,7 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
 
         if (lease.Message.DequeueCount > settings.MaxDequeueCount)
         {
-            await SaveAsync(concepts, concept, concept with { Status = ConceptStatus.Failed, Reason = $"encoding failed {lease.Message.DequeueCount - 1} times; the request was moved to the poison queue" }, cancellationToken);
+            await SaveAsync(lifecycle.MarkFailedAsync(concept, $"encoding failed {lease.Message.DequeueCount - 1} times; the request was moved to the poison queue", cancellationToken), concept);
             await lease.PoisonAsync(clients.Queue(StorageNames.Queues.EncodePoison), cancellationToken);
             metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "encode-poison"));
             return;
@@ -94,43 +86,26 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
 
             var embeddingBlob = BlobPaths.Embedding(request.ConceptId, packId);
             await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(embeddingBlob).UploadAsync(new BinaryData(ConceptEmbeddingFile.Write(embedding)), overwrite: true, cancellationToken);
-            await SaveAsync(concepts, concept, concept with { Status = ConceptStatus.Ready, ImageBlob = imageBlob, EmbeddingBlob = embeddingBlob, PackId = packId, MaskSource = embedding.MaskSource, MaskBlob = maskBlob, Reason = null }, cancellationToken);
+            await SaveAsync(lifecycle.MarkEncodedAsync(concept, new EncodedConcept(imageBlob, maskBlob, embeddingBlob, packId, embedding.MaskSource), cancellationToken), concept);
             metrics.Concepts.Add(1);
             logger.LogInformation("Encoded concept {ConceptId} (mask from {MaskSource})", request.ConceptId, embedding.MaskSource);
         }
         catch (ImageRejectedException e)
         {
-            await SaveAsync(concepts, concept, concept with { Status = ConceptStatus.Rejected, Reason = e.Message }, cancellationToken);
+            await SaveAsync(lifecycle.MarkRejectedAsync(concept, e.Message, cancellationToken), concept);
             metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "encode-rejected"));
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
-            await SaveAsync(concepts, concept, concept with { Status = ConceptStatus.Failed, Reason = $"the uploaded file is gone: {e.ErrorCode}" }, cancellationToken);
+            await SaveAsync(lifecycle.MarkFailedAsync(concept, $"the uploaded file is gone: {e.ErrorCode}", cancellationToken), concept);
             metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "encode-missing"));
         }
 
         await lease.CompleteAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// Writes the concept's new state. When the row changed since it was read, the result still stands if the
-    /// concept's photo and mask are the ones it was made from (the row was only marked, e.g. Pending for this
-    /// encoding); after a new upload it is stale and dropped: that upload's own request follows.
-    /// </summary>
-    private async Task SaveAsync(TableClient concepts, ConceptRow read, ConceptRow updated, CancellationToken cancellationToken)
+    private async Task SaveAsync(Task<bool> saving, ConceptRow read)
     {
-        if (read.ETag == default)
-        {
-            if (!(await concepts.AddOrGetAsync(updated, cancellationToken)).Added) logger.LogInformation("Concept {ConceptId} appeared while it was encoded; this result is dropped", read.ConceptId);
-            return;
-        }
-
-        if (await concepts.TryReplaceAsync(updated, cancellationToken)) return;
-        var current = await concepts.GetOrDefaultAsync<ConceptRow>(read.ConceptId, ConceptRow.RowKeyValue, cancellationToken);
-        var sameUpload = current is not null && (current.ImageBlob, current.ImageETag, current.MaskBlob, current.MaskETag) == (read.ImageBlob, read.ImageETag, read.MaskBlob, read.MaskETag);
-        if (!sameUpload || !await concepts.TryReplaceAsync(updated with { ETag = current!.ETag, EncodeRequested = current.EncodeRequested }, cancellationToken))
-        {
-            logger.LogInformation("Concept {ConceptId} changed while it was encoded; this result is dropped", read.ConceptId);
-        }
+        if (!await saving) logger.LogInformation("Concept {ConceptId} changed while it was encoded; this result is dropped", read.ConceptId);
     }
 }

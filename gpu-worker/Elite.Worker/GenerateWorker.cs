@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Elite.Contracts.Generation;
+using Elite.Contracts.Text;
+using Elite.Core.Concepts;
+using Elite.Core.Configuration;
 using Elite.Core.Jobs;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
@@ -31,6 +34,7 @@ public sealed class GenerateWorker(
 {
     private readonly WorkerOptions settings = options.Value;
     private readonly JobAccounting accounting = new(clients);
+    private readonly ConceptLifecycle lifecycle = new(clients);
 
     private TimeSpan Visibility => TimeSpan.FromSeconds(settings.VisibilitySeconds);
 
@@ -103,7 +107,7 @@ public sealed class GenerateWorker(
             if (prepared is not null) ready.Add((lease, prepared.Value.Task, prepared.Value.Request));
         }
 
-        foreach (var group in ready.GroupBy(r => (r.Task.Steps, r.Task.Scheduler)))
+        foreach (var group in ready.GroupBy(r => (r.Task.Parameters.Steps, r.Task.Parameters.Scheduler)))
         {
             var items = group.ToList();
             var generationSettings = new GenerationSettings(group.Key.Steps, group.Key.Scheduler);
@@ -116,7 +120,7 @@ public sealed class GenerateWorker(
             metrics.StepsPerSecond.Record(generationSettings.Steps / result.Timings.UNet.TotalSeconds);
             metrics.ImagesPerSecond.Record(items.Count / seconds);
             metrics.Images.Add(items.Count);
-            logger.LogInformation("Generated {Count} images ({Steps} {Scheduler} steps) in {Seconds:F1} s", items.Count, generationSettings.Steps, generationSettings.Scheduler, seconds);
+            logger.LogInformation("Generated {Count} images ({Steps} {Scheduler} steps) in {Seconds:F1} s", items.Count, generationSettings.Steps, SchedulerNames.Of(generationSettings.Scheduler), seconds);
 
             for (var i = 0; i < items.Count; i++)
             {
@@ -124,7 +128,7 @@ public sealed class GenerateWorker(
                 var blob = BlobPaths.Result(task.JobId, task.TaskId);
                 var png = PngEncoder.Encode(result.Images[i], Metadata(task, request));
                 await clients.Container(StorageNames.Containers.Results).GetBlobClient(blob).UploadAsync(new BinaryData(png), overwrite: true, cancellationToken);
-                var warning = request.Prompt.Truncated ? "the prompt was longer than 77 tokens and was truncated" : null;
+                var warning = request.Prompt.Truncated ? TokenLimits.TruncationWarning : null;
                 await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, succeeded: true, blob, warning, cancellationToken);
                 await lease.CompleteAsync(cancellationToken);
             }
@@ -134,22 +138,19 @@ public sealed class GenerateWorker(
     /// <summary>Turns a message into a generation request, or settles it (acknowledged, delayed, failed, poisoned) and returns null.</summary>
     private async Task<(GenerateTask Task, GenerationRequest Request)?> PrepareAsync(MessageLease lease, Dictionary<string, ConceptLookup> concepts, CancellationToken cancellationToken)
     {
-        GenerateTask task;
-        try
-        {
-            task = QueueMessages.Deserialize<GenerateTask>(lease.Message.Body.ToString());
-            ResourceId.Require(task.JobId, "job id");
-            ResourceId.Require(task.TaskId, "task id");
-        }
-        catch (Exception e) when (e is InvalidMessageException or ArgumentException)
-        {
-            logger.LogWarning("Poison generate message {MessageId}: {Reason}", lease.Message.MessageId, e.Message);
-            await lease.PoisonAsync(clients.Queue(StorageNames.Queues.GeneratePoison), cancellationToken);
-            return null;
-        }
+        var task = await lease.ReadOrPoisonAsync<GenerateTask>(
+            clients.Queue(StorageNames.Queues.GeneratePoison),
+            t =>
+            {
+                ResourceId.Require(t.JobId, "job id");
+                ResourceId.Require(t.TaskId, "task id");
+            },
+            logger,
+            cancellationToken);
+        if (task is null) return null;
 
         var row = await clients.Table(StorageNames.Tables.Tasks).GetEntityIfExistsAsync<TaskRow>(task.JobId, task.TaskId, cancellationToken: cancellationToken);
-        if (row.HasValue && row.Value!.Status is ImageTaskStatus.Succeeded or ImageTaskStatus.Failed)
+        if (row.HasValue && row.Value!.IsFinal)
         {
             await lease.CompleteAsync(cancellationToken); // a redelivery of finished work
             return null;
@@ -166,26 +167,27 @@ public sealed class GenerateWorker(
             concepts[task.ConceptId] = concept = await ConceptAsync(task.ConceptId, cancellationToken);
         }
 
-        switch (concept.State)
+        switch (concept.Availability.Use)
         {
-            case ConceptState.NotReady when DateTimeOffset.UtcNow - (task.WaitingSince ?? DateTimeOffset.UtcNow) < TimeSpan.FromSeconds(settings.ConceptReadyDeadlineSeconds):
+            case ConceptUse.Wait or ConceptUse.Missing when DateTimeOffset.UtcNow - (task.WaitingSince ?? DateTimeOffset.UtcNow) < TimeSpan.FromSeconds(settings.ConceptReadyDeadlineSeconds):
                 var waiting = task with { WaitingSince = task.WaitingSince ?? DateTimeOffset.UtcNow };
                 await lease.RequeueAsync(QueueMessages.Serialize(waiting), TimeSpan.FromSeconds(settings.ConceptNotReadyRetrySeconds), cancellationToken);
                 return null;
-            case ConceptState.NotReady:
+            case ConceptUse.Wait or ConceptUse.Missing:
                 await FailAsync(lease, task, $"concept {task.ConceptId} was not encoded within {settings.ConceptReadyDeadlineSeconds} s", poison: false, cancellationToken);
                 return null;
-            case ConceptState.Unusable:
-                await FailAsync(lease, task, concept.Reason!, poison: false, cancellationToken);
+            case ConceptUse.Unusable:
+                await FailAsync(lease, task, concept.Availability.Reason!, poison: false, cancellationToken);
                 return null;
         }
 
+        var parameters = task.Parameters;
         try
         {
-            var prompt = runtime.Tokenizer.Encode(task.Prompt);
-            var negative = runtime.Tokenizer.EncodeWithoutPlaceholder(task.NegativePrompt);
+            var prompt = runtime.Tokenizer.Encode(parameters.Prompt);
+            var negative = runtime.Tokenizer.EncodeWithoutPlaceholder(parameters.NegativePrompt);
             metrics.QueueWait.Record((DateTimeOffset.UtcNow - (lease.Message.InsertedOn ?? DateTimeOffset.UtcNow)).TotalSeconds);
-            return (task, new GenerationRequest(concept.Embedding!, prompt, negative, task.Seed, task.Guidance, task.Lambda));
+            return (task, new GenerationRequest(concept.Embedding!, prompt, negative, parameters.Seed, parameters.Guidance, parameters.Lambda));
         }
         catch (PromptException e)
         {
@@ -203,68 +205,43 @@ public sealed class GenerateWorker(
         logger.LogWarning("Task {JobId}/{TaskId} failed: {Reason}", task.JobId, task.TaskId, reason);
     }
 
-    private enum ConceptState
-    {
-        Ready,
-        NotReady,
-        Unusable,
-    }
+    private sealed record ConceptLookup(ConceptAvailability Availability, ConceptEmbedding? Embedding);
 
-    private sealed record ConceptLookup(ConceptState State, ConceptEmbedding? Embedding, string? Reason);
-
+    /// <summary>The concept's availability for this worker's pack, its embedding when ready; a concept of another pack is re-encoded.</summary>
     private async Task<ConceptLookup> ConceptAsync(string conceptId, CancellationToken cancellationToken)
     {
-        var concepts = clients.Table(StorageNames.Tables.Concepts);
-        var row = await concepts.GetEntityIfExistsAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue, cancellationToken: cancellationToken);
-        if (!row.HasValue) return new(ConceptState.NotReady, null, null);
-        var concept = row.Value!;
+        var concept = await lifecycle.GetAsync(conceptId, cancellationToken);
         var packId = runtime.Models.Manifest.Id;
-        switch (concept.Status)
+        var availability = ConceptLifecycle.Availability(conceptId, concept, packId);
+        if (availability.Use == ConceptUse.Ready)
         {
-            case ConceptStatus.Rejected or ConceptStatus.Failed:
-                return new(ConceptState.Unusable, null, $"concept {conceptId} is {concept.Status.ToString().ToLowerInvariant()}: {concept.Reason}");
-            case ConceptStatus.Ready when concept.PackId == packId && concept.EmbeddingBlob is not null:
-                // The row's ETag changes with every new photo or mask, so an embedding cached under it is never stale.
-                var key = $"{conceptId}@{concept.ETag}";
-                if (!cache.TryGet(key, out var embedding))
-                {
-                    var bytes = await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(concept.EmbeddingBlob).DownloadContentAsync(cancellationToken);
-                    embedding = ConceptEmbeddingFile.Read(bytes.Value.Content.ToMemory().Span, packId);
-                    cache.Add(key, embedding);
-                }
+            // The row's ETag changes with every new photo or mask, so an embedding cached under it is never stale.
+            var key = $"{conceptId}@{concept!.ETag}";
+            if (!cache.TryGet(key, out var embedding))
+            {
+                var bytes = await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(concept.EmbeddingBlob).DownloadContentAsync(cancellationToken);
+                embedding = ConceptEmbeddingFile.Read(bytes.Value.Content.ToMemory().Span, packId);
+                cache.Add(key, embedding);
+            }
 
-                return new(ConceptState.Ready, embedding, null);
-            case ConceptStatus.Ready when concept.ImageBlob.Length > 0:
-                await RequestEncodingAsync(concepts, concept, packId, cancellationToken);
-                return new(ConceptState.NotReady, null, null);
-            default:
-                return new(ConceptState.NotReady, null, null);
+            return new(availability, embedding);
         }
-    }
 
-    /// <summary>
-    /// The concept was encoded for another model pack (the pack changed since): asks for this pack's encoding and
-    /// makes the concept Pending, so its tasks wait for it. The request goes first: a lost mark only repeats the
-    /// request (the encoder skips a concept it has done), a lost request would leave the concept pending.
-    /// </summary>
-    private async Task RequestEncodingAsync(TableClient concepts, ConceptRow concept, string packId, CancellationToken cancellationToken)
-    {
-        await clients.Queue(StorageNames.Queues.Encode).SendMessageAsync(
-            QueueMessages.Serialize(new EncodeRequest(concept.ConceptId, concept.ImageBlob, concept.MaskBlob)), cancellationToken);
-        var pending = concept with { Status = ConceptStatus.Pending, EncodeRequested = true, Reason = $"being encoded for model pack {packId} (it was encoded for {concept.PackId})" };
-        if (await concepts.TryReplaceAsync(pending, cancellationToken))
+        if (concept is { Status: ConceptStatus.Ready, ImageBlob.Length: > 0 } && await lifecycle.RequestEncodingForPackAsync(concept, packId, cancellationToken))
         {
-            logger.LogInformation("Concept {ConceptId} was encoded for pack {OldPack}; re-encoding for {Pack}", concept.ConceptId, concept.PackId, packId);
+            logger.LogInformation("Concept {ConceptId} was encoded for pack {OldPack}; re-encoding for {Pack}", conceptId, concept.PackId, packId);
         }
+
+        return new(availability, null);
     }
 
     private Dictionary<string, string> Metadata(GenerateTask task, GenerationRequest request) => new()
     {
-        ["prompt"] = task.Prompt,
-        ["negative_prompt"] = task.NegativePrompt,
-        ["seed"] = task.Seed.ToString(CultureInfo.InvariantCulture),
-        ["steps"] = task.Steps.ToString(CultureInfo.InvariantCulture),
-        ["scheduler"] = task.Scheduler,
+        ["prompt"] = task.Parameters.Prompt,
+        ["negative_prompt"] = task.Parameters.NegativePrompt,
+        ["seed"] = task.Parameters.Seed.ToString(CultureInfo.InvariantCulture),
+        ["steps"] = task.Parameters.Steps.ToString(CultureInfo.InvariantCulture),
+        ["scheduler"] = SchedulerNames.Of(task.Parameters.Scheduler),
         ["guidance"] = request.Guidance.ToString(CultureInfo.InvariantCulture),
         ["lambda"] = request.Lambda.ToString(CultureInfo.InvariantCulture),
         ["pack"] = runtime.Models.Manifest.Id,

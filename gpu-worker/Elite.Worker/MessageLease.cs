@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Elite.Core.Messages;
 
 namespace Elite.Worker;
 
@@ -49,6 +50,28 @@ public sealed class MessageLease : IAsyncDisposable
 
     /// <summary>Hands the message back now, for another worker (shutdown).</summary>
     public Task ReleaseAsync(CancellationToken cancellationToken) => DelayAsync(TimeSpan.Zero, cancellationToken);
+
+    /// <summary>
+    /// The message as a <typeparamref name="T"/>, checked by <paramref name="check"/> (which throws
+    /// <see cref="ArgumentException"/> on a bad field); a message that is not one is poisoned, logged with the
+    /// reason, and null is returned.
+    /// </summary>
+    public async Task<T?> ReadOrPoisonAsync<T>(QueueClient poisonQueue, Action<T> check, ILogger logger, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            var message = QueueMessages.Deserialize<T>(Message.Body.ToString());
+            check(message);
+            return message;
+        }
+        catch (Exception e) when (e is InvalidMessageException or ArgumentException)
+        {
+            logger.LogWarning("Poison {Queue} message {MessageId}: {Reason}", queue.Name, Message.MessageId, e.Message);
+            await PoisonAsync(poisonQueue, cancellationToken);
+            return null;
+        }
+    }
 
     /// <summary>Moves the message to <paramref name="poisonQueue"/> unchanged and deletes it here.</summary>
     public Task PoisonAsync(QueueClient poisonQueue, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using Elite.Core.Configuration;
 using Elite.Core.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,4 @@
+using Elite.Core.Configuration;
 using Elite.Inference.Imaging;
 using Elite.Inference.Runtime;
 using Elite.Inference.Text;
@@ -15,7 +16,7 @@ public sealed class WorkerRuntime : IDisposable
     {
         var settings = options.Value;
         Models = EliteModels.Load(settings.PackDirectory, new ExecutionOptions { UseCuda = settings.UseCuda, IntraOpThreads = settings.IntraOpThreads }, verifyChecksums: true, logger);
-        Tokenizer = ClipTokenizer.Load(settings.VocabularyPath);
+        Tokenizer = ClipTokenizer.Load(settings.VocabularyPath, Models.Manifest.Tokenizer);
         Masker = new U2NetMasker(settings.MaskModelPath);
     }
 

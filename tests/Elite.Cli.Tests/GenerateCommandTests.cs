@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using Elite.Inference.Imaging;
 
 namespace Elite.Cli.Tests;

@@ -1,4 +1,4 @@
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using SkiaSharp;
 
 namespace Elite.Core.Tests;

@@ -1,3 +1,4 @@
+using Elite.Contracts.Generation;
 using Elite.Core.Jobs;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
@@ -53,9 +54,9 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         var messages = (await clients.DrainAsync<GenerateTask>(StorageNames.Queues.Generate)).OrderBy(m => m.TaskId).ToList();
         Assert.Equal(tasks.Count, messages.Count);
         Assert.Equal(
-            tasks.Select(t => (t.JobId, t.TaskId, t.Prompt, t.NegativePrompt ?? "", t.Seed, t.Steps, (float)t.Guidance, t.Scheduler)),
-            messages.Select(m => (m.JobId, m.TaskId, m.Prompt, m.NegativePrompt, m.Seed, m.Steps, m.Guidance, m.Scheduler)));
-        Assert.All(messages, m => Assert.Equal(JobDefaults.Lambda, m.Lambda));
+            tasks.Select(t => (t.JobId, t.TaskId, t.ConceptId, t.Parameters)),
+            messages.Select(m => (m.JobId, m.TaskId, m.ConceptId, m.Parameters)));
+        Assert.All(messages, m => Assert.Equal(GenerationDefaults.Lambda, m.Parameters.Lambda));
     }
 
     [Fact]

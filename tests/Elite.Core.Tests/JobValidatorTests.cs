@@ -1,3 +1,4 @@
+using Elite.Contracts.Generation;
 using System.Text;
 using Elite.Core.Jobs;
 
@@ -23,11 +24,11 @@ public sealed class JobValidatorTests
     {
         Assert.Empty(JobValidator.Validate(Valid()));
 
-        var tasks = JobValidator.ToTaskSpecs(Valid());
+        var tasks = JobValidator.ToImages(Valid());
 
         Assert.Equal([7L, 8, 0, 1, 2, 0], tasks.Select(t => t.Seed));
         Assert.Equal(["", "", "blurry", "blurry", "blurry", ""], tasks.Select(t => t.NegativePrompt));
-        Assert.All(tasks, t => Assert.Equal(("dog-1", JobDefaults.Steps, JobDefaults.Guidance, JobDefaults.Lambda, "euler_a"), (t.ConceptId, t.Steps, t.Guidance, t.Lambda, t.Scheduler)));
+        Assert.All(tasks, t => Assert.Equal((GenerationDefaults.Steps, GenerationDefaults.Guidance, GenerationDefaults.Lambda, SchedulerKind.EulerAncestral), (t.Steps, t.Guidance, t.Lambda, t.Scheduler)));
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
     [Fact]
     public async Task Three_failures_then_success_keep_one_webhook_id_grow_the_delay_and_record_one_delivery()
     {
-        await using var receiver = new WebhookReceiver(500, 503, 500);
+        await using var receiver = new WebhookReceiver(null, 500, 503, 500);
         var jobId = await FinishedJobAsync(receiver.Url);
         var handler = Handler();
         var jobEvent = new JobEvent(jobId, JobEvent.Completed);
@@ -92,7 +92,7 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
     [Fact]
     public async Task After_the_last_attempt_the_handler_gives_up_and_records_why()
     {
-        await using var receiver = new WebhookReceiver(500, 500, 500);
+        await using var receiver = new WebhookReceiver(null, 500, 500, 500);
         var jobId = await FinishedJobAsync(receiver.Url);
         var handler = Handler(new WebhookOptions { SigningSecret = Secret, AllowPrivateAddresses = true, MaxAttempts = 2 });
         var jobEvent = new JobEvent(jobId, JobEvent.Completed);
@@ -112,7 +112,7 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
     [Fact]
     public async Task A_410_gone_stops_at_once()
     {
-        await using var receiver = new WebhookReceiver(410);
+        await using var receiver = new WebhookReceiver(null, 410);
         var jobId = await FinishedJobAsync(receiver.Url);
 
         Assert.Equal(JobEventOutcome.GaveUp, await Handler().HandleAsync(new JobEvent(jobId, JobEvent.Completed), 1, default));

@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
+using Elite.Core;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -28,7 +27,7 @@ public sealed class LocalHostTests
             .Select(m => (Function: m.GetCustomAttribute<WebJobs.FunctionNameAttribute>()?.Name, Method: m))
             .Where(f => f.Function is not null)
             .Select(f => Describe(f.Function!, f.Method.GetParameters().SelectMany(p => p.GetCustomAttributes()).Single(a => a.GetType().Name.EndsWith("TriggerAttribute", StringComparison.Ordinal))))
-            .Concat(LocalHttpRoutes.All.Select(r => $"{r.Function} http {r.Method} {r.Route}"))
+            .Concat(LocalHttpRoutes.All.Select(r => $"{r.Function} http {r.Method} {r.Template}"))
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(isolated, local);
@@ -40,7 +39,7 @@ public sealed class LocalHostTests
     {
         var clients = new StorageClients(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
         await new StorageInitializer(clients).InitializeAsync();
-        await using var host = LocalFunctionsHost.Build(["--urls", $"http://127.0.0.1:{FreePort()}", "--Webhooks:AllowPrivateAddresses=true", $"--Webhooks:SigningSecret={WebhookSecret.Generate()}"]);
+        await using var host = LocalFunctionsHost.Build(["--urls", $"http://127.0.0.1:{LoopbackPort.Free()}", "--Webhooks:AllowPrivateAddresses=true", $"--Webhooks:SigningSecret={WebhookSecret.Generate()}"]);
         await host.StartAsync();
 
         var conceptId = "local-" + Guid.NewGuid().ToString("N")[..10];
@@ -71,13 +70,6 @@ public sealed class LocalHostTests
         WebJobs.QueueTriggerAttribute queue => $"{function} queue {queue.QueueName}",
         _ => throw new InvalidOperationException($"unexpected trigger {trigger.GetType()}"),
     };
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string Asset(string file)
     {

@@ -1,3 +1,4 @@
+using Elite.Contracts.Packs;
 using Elite.Inference.Concepts;
 using Elite.Inference.Generation;
 using Elite.Inference.Imaging;
@@ -8,7 +9,7 @@ namespace Elite.Inference.Tests;
 /// <summary>Batched ELITE generation on the tiny pack: batching, seeds, λ and cancellation behave as a user relies on.</summary>
 public sealed class GeneratorTests(TinyModels tiny) : IClassFixture<TinyModels>
 {
-    private static readonly ClipTokenizer Tokenizer = ClipTokenizer.Load(Assets.Path("bpe_simple_vocab_16e6.txt"));
+    private static readonly ClipTokenizer Tokenizer = ClipTokenizer.Load(Assets.Path("bpe_simple_vocab_16e6.txt"), PackSettings.StableDiffusionV14.Tokenizer);
     private static readonly GenerationSettings FewSteps = new(Steps: 4);
 
     [Fact]

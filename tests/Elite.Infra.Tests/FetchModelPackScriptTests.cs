@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
 
 namespace Elite.Infra.Tests;
 
@@ -107,9 +107,9 @@ public sealed class FetchModelPackScriptTests : IDisposable
             Dimensions: new PackDimensions(32, 77, 32, 224, 256, 32, 4, 64, 512),
             Graphs: new Dictionary<string, PackGraph> { ["unet"] = new("unet.onnx", "unet.onnx.data", 1000) },
             Files: files.Select(f => new PackFile(renameInManifest?.Invoke(f.Key) ?? f.Key, Sha(f.Value), f.Value.Length)).ToList(),
-            Tokenizer: new PackTokenizer("bpe_simple_vocab_16e6.txt", 49406, 49407, 49407, 77),
-            Normalization: new PackNormalization([0.48f, 0.45f, 0.40f], [0.26f, 0.26f, 0.27f], 0.18215f),
-            Scheduler: new PackScheduler("lms", 0.00085f, 0.012f, "scaled_linear", 1000, 50, 5f, 0.6f));
+            Tokenizer: PackSettings.StableDiffusionV14.Tokenizer,
+            Normalization: PackSettings.StableDiffusionV14.Normalization,
+            Scheduler: PackSettings.StableDiffusionV14.Scheduler);
         var packDir = Directory.CreateDirectory(Path.Combine(work, "built")).FullName;
         manifest.Save(packDir);
         blobs[$"{Pack}/manifest.json"] = File.ReadAllBytes(Path.Combine(packDir, PackManifest.FileName));
@@ -148,8 +148,7 @@ public sealed class FetchModelPackScriptTests : IDisposable
         AssertNoPartialFiles(ModelsDir);
 
         // What the worker then does before taking work: the pack checks out against its manifest.
-        var manifest = PackManifest.Load(Path.Combine(ModelsDir, "pack"));
-        Elite.Inference.Runtime.EliteModels.Verify(Path.Combine(ModelsDir, "pack"), manifest);
+        PackManifest.Load(Path.Combine(ModelsDir, "pack")).VerifyFiles(Path.Combine(ModelsDir, "pack"));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
 using System.Diagnostics;
 using Elite.ModelBuilder.Packs;
 using Elite.ModelBuilder.Tests.Support;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Elite.Core;
 using Elite.Cli;
 using Elite.Core.Api;
 using Elite.Core.Jobs;

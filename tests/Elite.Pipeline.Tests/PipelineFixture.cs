@@ -1,3 +1,4 @@
+using Elite.Core;
 using Elite.Cli;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
@@ -72,7 +73,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         if (worker is not null) await worker.DisposeAsync();
         if (functions is not null) await functions.DisposeAsync();
         Api.Dispose();
-        Webhooks.Dispose();
+        await Webhooks.DisposeAsync();
         pack.Delete(recursive: true);
     }
 }

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using CliRunner = Elite.Cli.Tests.Cli;
 using Elite.Core.Api;
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;

@@ -1,3 +1,4 @@
+using Elite.Core.Configuration;
 using Elite.Core.Storage;
 using Elite.ModelBuilder.Packs;
 using Elite.ModelBuilder.Weights;

@@ -1,4 +1,5 @@
-using Elite.Core.Imaging;
+using Elite.Contracts.Generation;
+using Elite.Contracts.Imaging;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -199,13 +200,10 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
     private async Task<GenerateTask[]> CreateJobAsync(string jobId, string conceptId, string[] prompts)
     {
         await clients.Table(StorageNames.Tables.Jobs).UpsertEntityAsync(new JobRow(jobId) { Status = JobStatus.Queued, Source = "test", TaskCount = prompts.Length, IntakeComplete = true, EnqueuedCount = prompts.Length });
-        var tasks = prompts.Select((prompt, i) => new GenerateTask(jobId, $"{i:D6}", conceptId, prompt, "", Seed: i + 1, Steps: 2, Guidance: 5f, Lambda: 0.6f, Scheduler: "lms")).ToArray();
+        var tasks = prompts.Select((prompt, i) => new GenerateTask(jobId, $"{i:D6}", conceptId, new GenerationParameters(prompt, "", Seed: i + 1, Steps: 2, Guidance: 5f, Lambda: 0.6f, SchedulerKind.Lms))).ToArray();
         foreach (var task in tasks)
         {
-            await clients.Table(StorageNames.Tables.Tasks).UpsertEntityAsync(new TaskRow(jobId, task.TaskId)
-            {
-                Status = ImageTaskStatus.Queued, ConceptId = conceptId, Prompt = task.Prompt, Seed = task.Seed, Steps = task.Steps, Guidance = task.Guidance, Lambda = task.Lambda, Scheduler = task.Scheduler,
-            });
+            await clients.Table(StorageNames.Tables.Tasks).UpsertEntityAsync(TaskRow.Queued(jobId, task.TaskId, conceptId, task.Parameters, sourceLine: null));
             await Send(StorageNames.Queues.Generate, task);
         }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Elite.Core.Imaging;
+using Elite.Contracts.Generation;
+using Elite.Contracts.Imaging;
 using Elite.Inference.Concepts;
 using Elite.Inference.Generation;
 using Elite.Inference.Imaging;
@@ -17,7 +18,7 @@ internal static class BenchCommand
         var inference = new InferenceOptions();
         var batches = new Option<string>("--batch") { Description = "Batch sizes to measure, e.g. 1,2,4,8.", DefaultValueFactory = _ => "1,2,4,8" };
         var steps = new Option<int>("--steps") { Description = "Denoising steps per image.", DefaultValueFactory = _ => 20 };
-        var scheduler = new Option<string>("--scheduler") { Description = "lms, ddim, euler_a or dpmpp_2m.", DefaultValueFactory = _ => GenerationDefaults.Scheduler };
+        var scheduler = CommandHelpers.SchedulerOption("the pack's");
         var generate = new Command("generate", "Measure batched generation on a model pack, all batch sizes in one run (ratios are comparable, absolute times are this machine's).")
         {
             batches, steps, scheduler,
@@ -27,10 +28,9 @@ internal static class BenchCommand
         {
             var sizes = parse.GetValue(batches)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
             if (sizes.Count == 0 || sizes.Any(s => s < 1)) throw new ArgumentException("--batch takes positive sizes, e.g. 1,2,4,8.");
-            var settings = new GenerationSettings(parse.GetValue(steps), parse.GetValue(scheduler)!);
-
             using var models = inference.Load(parse);
-            var tokenizer = ClipTokenizer.Load(CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"));
+            var settings = new GenerationSettings(parse.GetValue(steps), parse.GetValue(scheduler) ?? models.Manifest.Scheduler.Name);
+            var tokenizer = ClipTokenizer.Load(CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"), models.Manifest.Tokenizer);
             var concept = RandomConcept(models.Manifest.Id, models.Manifest.Dimensions.TextHidden);
             var prompt = tokenizer.Encode("a photo of S on the beach");
             var negative = tokenizer.EncodeWithoutPlaceholder("");
@@ -56,11 +56,11 @@ internal static class BenchCommand
             }
 
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
-            console.WriteLine($"pack {models.Manifest.Id} ({models.Manifest.Dtype}) on {models.ExecutionProvider}, {settings.Steps} {settings.Scheduler} steps, guidance on (2 UNet rows per image)");
+            console.WriteLine($"pack {models.Manifest.Id} ({models.Manifest.Dtype}) on {models.ExecutionProvider}, {settings.Steps} {SchedulerNames.Of(settings.Scheduler)} steps, guidance on (2 UNet rows per image)");
             console.Write(table);
             return 0;
         })));
-        return new Command("bench", "Benchmarks, printing ratios measured in one run.") { generate, Encode(), BenchIngestCommand.Create() };
+        return new Command("bench", "Benchmarks, printing ratios measured in one run (bench ingest: ./run.sh elite bench ingest).") { generate, Encode() };
     }
 
     private static Command Encode()

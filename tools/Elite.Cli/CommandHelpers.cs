@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Elite.Core.Imaging;
+using Elite.Contracts.Generation;
+using Elite.Contracts.Imaging;
 using Elite.Core.Storage;
 using Elite.Inference.Concepts;
 using Elite.Inference.Imaging;
@@ -15,6 +16,18 @@ internal static class CommandHelpers
     public const int Cancelled = 130;
 
     /// <summary>Runs a command body; a mistake in the input is one line on stderr and exit code 2, a cancellation exit code 130.</summary>
+    /// <summary><c>--scheduler</c>: one of the scheduler names, matched without case; absent means <paramref name="defaultDescription"/>.</summary>
+    public static Option<SchedulerKind?> SchedulerOption(string defaultDescription) => new("--scheduler")
+    {
+        Description = $"{SchedulerNames.Listed} (default: {defaultDescription}).",
+        CustomParser = result =>
+        {
+            if (SchedulerNames.TryParse(result.Tokens.Single().Value, out var kind)) return kind;
+            result.AddError($"--scheduler takes {SchedulerNames.Listed}, not '{result.Tokens.Single().Value}'.");
+            return null;
+        },
+    };
+
     public static int Guard(ParseResult parse, Func<int> body)
     {
         try

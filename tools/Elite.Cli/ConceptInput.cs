@@ -1,4 +1,4 @@
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using Elite.Inference.Concepts;
 using Elite.Inference.Imaging;
 using Elite.Inference.Runtime;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Azure.Storage.Blobs.Models;
+using Elite.Core;
 using Elite.Core.Api;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
@@ -52,7 +53,7 @@ internal static class DemoCommand
         var clock = Stopwatch.StartNew();
         var clients = CommandHelpers.StorageFromEnvironment();
         using var api = new PipelineApi(apiUrl, functionKey: null);
-        using var receiver = new WebhookReceiver(new WebhookVerifier(secret));
+        await using var receiver = new WebhookReceiver(new WebhookVerifier(secret));
         var conceptId = $"demo-{DateTime.UtcNow:yyyyMMddHHmmss}";
 
         output.WriteLine($"1. uploading {Path.GetFileName(imagePath)} as concept {conceptId}");
@@ -76,7 +77,7 @@ internal static class DemoCommand
         output.WriteLine($"3. job {jobId}: waiting for the worker and the signed webhook");
         var job = await api.WatchJobAsync(jobId, TimeSpan.FromSeconds(1), j => output.WriteLine($"   {j.Status}: {j.SucceededCount}/{j.TaskCount} images"), cancellationToken, waitUntilExists: true);
         var webhook = await receiver.NextAsync(cancellationToken);
-        output.WriteLine($"4. webhook {webhook.Id} received, signature verified: {webhook.Body}");
+        output.WriteLine($"4. webhook {webhook.Id} received, signature verified: {webhook.Text}");
 
         Directory.CreateDirectory(outputDirectory);
         var gallery = new StringBuilder("<!doctype html><meta charset=utf-8><title>ELITE demo</title><style>body{font-family:sans-serif}figure{display:inline-block;margin:8px;width:256px}img{width:256px}</style>");

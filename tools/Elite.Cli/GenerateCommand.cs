@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Elite.Contracts.Generation;
+using Elite.Contracts.Text;
 using Elite.Inference.Generation;
 using Elite.Inference.Imaging;
 using Elite.Inference.Runtime;
@@ -28,12 +30,12 @@ internal static class GenerateCommand
         var prompt = new Option<string[]>("--prompt") { Description = "A prompt with the placeholder, e.g. \"a photo of S on the beach\". Repeatable.", AllowMultipleArgumentsPerToken = false };
         var prompts = new Option<FileInfo?>("--prompts") { Description = "A text file of prompts, one per line." };
         var negative = new Option<string>("--negative") { Description = "Negative prompt.", DefaultValueFactory = _ => "" };
-        var placeholder = new Option<string>("--placeholder") { Description = "The word that stands for the concept.", DefaultValueFactory = _ => "S" };
+        var placeholder = new Option<string>("--placeholder") { Description = "The word that stands for the concept.", DefaultValueFactory = _ => TokenLimits.Placeholder };
         var seeds = new Option<string>("--seeds") { Description = "Seeds: 42, 1-4, 1,5,9.", DefaultValueFactory = _ => "1" };
-        var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => GenerationDefaults.Steps };
-        var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale.", DefaultValueFactory = _ => GenerationDefaults.Guidance };
-        var lambda = new Option<float>("--lambda") { Description = "λ: weight of the local (object detail) branch; 0 = global word only.", DefaultValueFactory = _ => GenerationDefaults.Lambda };
-        var scheduler = new Option<string>("--scheduler") { Description = "lms, ddim, euler_a or dpmpp_2m.", DefaultValueFactory = _ => GenerationDefaults.Scheduler };
+        var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the pack's)." };
+        var guidance = new Option<float?>("--guidance") { Description = "Classifier-free guidance scale (default: the pack's)." };
+        var lambda = new Option<float?>("--lambda") { Description = "λ: weight of the local (object detail) branch; 0 = global word only (default: the pack's)." };
+        var scheduler = CommandHelpers.SchedulerOption("the pack's");
         var karras = new Option<bool>("--karras") { Description = "Karras sigmas (euler_a, dpmpp_2m)." };
         var batch = new Option<int>("--batch") { Description = "Images per UNet batch.", DefaultValueFactory = _ => 8 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the PNGs and results.json.", Required = true };
@@ -50,16 +52,18 @@ internal static class GenerateCommand
             var promptList = (parse.GetValue(prompt) ?? []).Concat(parse.GetValue(prompts) is { } file ? File.ReadAllLines(file.FullName).Where(l => l.Trim().Length > 0) : []).ToList();
             if (promptList.Count == 0) throw new ArgumentException("give at least one --prompt or a --prompts file.");
             var seedList = Seeds.Parse(parse.GetValue(seeds)!);
-            var settings = new GenerationSettings(parse.GetValue(steps), parse.GetValue(scheduler)!, parse.GetValue(karras));
             var batchSize = parse.GetValue(batch);
-            if (settings.Steps < 1 || batchSize < 1) throw new ArgumentException("--steps and --batch must be at least 1.");
+            if (parse.GetValue(steps) < 1 || batchSize < 1) throw new ArgumentException("--steps and --batch must be at least 1.");
 
-            var tokenizer = ClipTokenizer.Load(CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"));
+            using var models = inference.Load(parse);
+            var defaults = models.Manifest.Scheduler;
+            var settings = new GenerationSettings(parse.GetValue(steps) ?? defaults.Steps, parse.GetValue(scheduler) ?? defaults.Name, parse.GetValue(karras));
+            var guidanceScale = parse.GetValue(guidance) ?? defaults.Guidance;
+            var lambdaWeight = parse.GetValue(lambda) ?? defaults.Lambda;
+            var tokenizer = ClipTokenizer.Load(CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"), models.Manifest.Tokenizer);
             var tokenized = promptList.Select(p => (Text: p, Tokens: tokenizer.Encode(p, parse.GetValue(placeholder)!))).ToList();
             var negativeText = parse.GetValue(negative)!;
             var negativeIds = tokenizer.EncodeWithoutPlaceholder(negativeText);
-
-            using var models = inference.Load(parse);
             var embedding = ConceptInput.Load(models, parse.GetValue(concept)!.FullName, cancellationToken);
             var jobs = tokenized.SelectMany(p => seedList.Select(seed => (Prompt: p, Seed: seed))).ToList();
             var directory = parse.GetValue(output)!.FullName;
@@ -74,7 +78,7 @@ internal static class GenerateCommand
             {
                 for (var b = 0; b < batches.Count; b++)
                 {
-                    var requests = batches[b].Select(j => new GenerationRequest(embedding, j.Prompt.Tokens, negativeIds, j.Seed, parse.GetValue(guidance), parse.GetValue(lambda))).ToList();
+                    var requests = batches[b].Select(j => new GenerationRequest(embedding, j.Prompt.Tokens, negativeIds, j.Seed, guidanceScale, lambdaWeight)).ToList();
                     var result = generator.Generate(requests, settings, progressFor(b), cancellationToken);
                     timings.Add(result.Timings);
                     for (var i = 0; i < requests.Count; i++)
@@ -87,7 +91,7 @@ internal static class GenerateCommand
                             ["negative_prompt"] = negativeText,
                             ["seed"] = job.Seed.ToString(CultureInfo.InvariantCulture),
                             ["steps"] = settings.Steps.ToString(CultureInfo.InvariantCulture),
-                            ["scheduler"] = settings.Scheduler + (settings.KarrasSigmas ? " (karras)" : ""),
+                            ["scheduler"] = SchedulerNames.Of(settings.Scheduler) + (settings.KarrasSigmas ? " (karras)" : ""),
                             ["guidance"] = requests[i].Guidance.ToString(CultureInfo.InvariantCulture),
                             ["lambda"] = requests[i].Lambda.ToString(CultureInfo.InvariantCulture),
                             ["pack"] = models.Manifest.Id,
@@ -118,9 +122,9 @@ internal static class GenerateCommand
                     });
             }
 
-            var results = new GenerateResults(models.Manifest.Id, models.ExecutionProvider, settings.Steps, settings.Scheduler, written, timings);
+            var results = new GenerateResults(models.Manifest.Id, models.ExecutionProvider, settings.Steps, SchedulerNames.Of(settings.Scheduler), written, timings);
             CommandHelpers.WriteAtomically(Path.Combine(directory, ResultsFile), JsonSerializer.SerializeToUtf8Bytes(results, Json));
-            foreach (var truncated in tokenized.Where(p => p.Tokens.Truncated)) stdout.WriteLine($"warning: prompt truncated to 77 tokens: \"{truncated.Text}\"");
+            foreach (var truncated in tokenized.Where(p => p.Tokens.Truncated)) stdout.WriteLine($"warning: prompt truncated to {TokenLimits.MaxPromptTokens} tokens: \"{truncated.Text}\"");
             if (report is null) stdout.WriteLine($"{written.Count} images and {ResultsFile} written to {directory} ({models.ExecutionProvider})");
             return 0;
         })));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json;
+using Elite.Contracts.Generation;
 using Elite.Core.Api;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
@@ -31,10 +32,10 @@ internal static class JobsCommand
         var prompt = new Option<string[]>("--prompt") { Description = "A prompt with the placeholder S. Repeatable." };
         var negative = new Option<string?>("--negative") { Description = "Negative prompt for every --prompt." };
         var seeds = new Option<string>("--seeds") { Description = "Seeds for every --prompt: 42, 1-4, 1,5,9.", DefaultValueFactory = _ => "0" };
-        var steps = new Option<int?>("--steps") { Description = $"Denoising steps (default {JobDefaults.Steps})." };
-        var guidance = new Option<float?>("--guidance") { Description = $"Guidance scale (default {JobDefaults.Guidance})." };
-        var lambda = new Option<float?>("--lambda") { Description = $"λ, the local branch's weight (default {JobDefaults.Lambda})." };
-        var scheduler = new Option<string?>("--scheduler") { Description = $"lms, ddim, euler_a or dpmpp_2m (default {JobDefaults.Scheduler})." };
+        var steps = new Option<int?>("--steps") { Description = $"Denoising steps (default {GenerationDefaults.Steps})." };
+        var guidance = new Option<float?>("--guidance") { Description = $"Guidance scale (default {GenerationDefaults.Guidance})." };
+        var lambda = new Option<float?>("--lambda") { Description = $"λ, the local branch's weight (default {GenerationDefaults.Lambda})." };
+        var scheduler = new Option<string?>("--scheduler") { Description = $"{SchedulerNames.Listed} (default {SchedulerNames.Of(GenerationDefaults.Scheduler)})." };
         var webhook = new Option<string?>("--webhook") { Description = "URL for the signed completion webhook." };
         var idempotency = new Option<string?>("--idempotency-key") { Description = "Makes a retried submission return the same job instead of a second one." };
         var watch = new Option<bool>("--watch") { Description = "Follow the job until it ends (exit 0 when every image succeeded)." };

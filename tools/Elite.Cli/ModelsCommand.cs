@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Packs;
 using Elite.ModelBuilder.Weights;

@@ -1,9 +1,7 @@
 using Azure;
-using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Elite.Core.Imaging;
-using Elite.Core.Messages;
+using Elite.Contracts.Imaging;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 
@@ -21,45 +19,21 @@ public sealed record ConceptLimits
     public IReadOnlyList<string> Extensions { get; init; } = [".png", ".jpg", ".jpeg", ".webp"];
 }
 
-public enum ConceptUploadOutcome
-{
-    /// <summary>The photo (or a new mask for it) is registered and an <see cref="EncodeRequest"/> was enqueued.</summary>
-    EncodeRequested,
-
-    /// <summary>A mask arrived before any usable photo: recorded, the photo's upload will request the encoding.</summary>
-    MaskRecorded,
-
-    /// <summary>The same upload was registered before (a redelivered event): nothing was done.</summary>
-    AlreadyRegistered,
-
-    /// <summary>The file is unusable: the concept is Rejected with the reason.</summary>
-    Rejected,
-
-    /// <summary>A file of an unsupported type beside a usable photo (notes, thumbnails): left alone.</summary>
-    Ignored,
-}
-
-public sealed record ConceptUploadResult(ConceptUploadOutcome Outcome, ConceptStatus? Status, string? Reason);
-
 /// <summary>
 /// Registers files uploaded to <c>concepts/{conceptId}/{file}</c>: the photo, or the optional <c>mask.*</c> beside it.
 /// </summary>
 /// <remarks>
-/// <para>The row holds the concept's current photo and mask. An encoding is requested whenever either changes while
-/// a usable photo is known, whatever the status: a new photo or mask makes the concept Pending again (jobs wait for
-/// it) and the worker re-encodes. A mask that comes first is only recorded.</para>
+/// <para>This class checks the file; what the upload does to the concept is <see cref="ConceptLifecycle"/>'s.</para>
 /// <para>A photo with a wrong size, or whose header is not a PNG, JPEG or WebP within <see cref="ImageLimits"/>, is
 /// Rejected; one with an unsupported extension too, unless the concept already has a usable photo (then it is
 /// ignored). An unusable mask rejects the concept until a usable one replaces it. <see cref="RegisterBlobAsync"/>
 /// reads the header from the blob's first bytes; the worker decodes the pixels and rejects the concept itself
 /// when they do not decode.</para>
-/// <para>Idempotent: <see cref="ConceptRow.EncodeRequested"/> is set right after the send, so a redelivered event
-/// enqueues again only if the first send was lost. A new upload under the same name is told apart by its ETag.</para>
 /// </remarks>
 public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits = null)
 {
     private readonly ConceptLimits _limits = limits ?? ConceptLimits.Default;
-    private readonly TableClient _concepts = clients.Table(StorageNames.Tables.Concepts);
+    private readonly ConceptLifecycle _lifecycle = new(clients);
 
     public Task<ConceptUploadResult> RegisterUploadAsync(string conceptId, string fileName, long sizeBytes, CancellationToken cancellationToken) =>
         RegisterUploadAsync(conceptId, fileName, sizeBytes, etag: null, cancellationToken);
@@ -68,7 +42,7 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
     public Task<ConceptUploadResult> RegisterUploadAsync(string conceptId, string fileName, long sizeBytes, string? etag, CancellationToken cancellationToken)
     {
         var (problem, unsupportedType) = CheckFile(fileName, sizeBytes);
-        return ApplyAsync(new Upload(conceptId, fileName, etag, problem, unsupportedType), cancellationToken);
+        return ApplyAsync(new ConceptUpload(conceptId, fileName, etag, problem, unsupportedType), cancellationToken);
     }
 
     /// <summary>Registers an uploaded blob: its size and ETag from its properties, its image header from its first bytes.</summary>
@@ -92,17 +66,8 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
             return new(ConceptUploadOutcome.Ignored, null, $"{conceptId}/{fileName} was deleted or replaced before it was read");
         }
 
-        return await ApplyAsync(new Upload(conceptId, fileName, properties.ETag.ToString(), problem, unsupportedType), cancellationToken);
+        return await ApplyAsync(new ConceptUpload(conceptId, fileName, properties.ETag.ToString(), problem, unsupportedType), cancellationToken);
     }
-
-    private sealed record Upload(string ConceptId, string FileName, string? ETag, string? Problem, bool UnsupportedType)
-    {
-        public string Blob => BlobPaths.ConceptFile(ConceptId, FileName);
-
-        public bool IsMask => BlobPaths.IsMask(FileName);
-    }
-
-    private sealed record Decision(ConceptRow? Row, bool Encode, ConceptUploadOutcome Outcome);
 
     private (string? Problem, bool UnsupportedType) CheckFile(string fileName, long sizeBytes)
     {
@@ -138,7 +103,7 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
         }
     }
 
-    private async Task<ConceptUploadResult> ApplyAsync(Upload upload, CancellationToken cancellationToken)
+    private async Task<ConceptUploadResult> ApplyAsync(ConceptUpload upload, CancellationToken cancellationToken)
     {
         if (!ResourceId.IsValid(upload.ConceptId) || !ResourceId.IsValid(upload.FileName))
         {
@@ -146,79 +111,6 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
             return new(ConceptUploadOutcome.Ignored, null, $"'{upload.ConceptId}/{upload.FileName}' is not a valid concept path: use letters, digits, '-', '_' or '.'");
         }
 
-        var (row, encode, outcome) = await TableConcurrency.RetryOnConflictAsync(async token =>
-        {
-            var current = await _concepts.GetOrDefaultAsync<ConceptRow>(upload.ConceptId, ConceptRow.RowKeyValue, token);
-            var decision = Decide(current, upload);
-            if (decision.Row is { } changed && !ReferenceEquals(changed, current))
-            {
-                var written = current is null ? (await _concepts.AddOrGetAsync(changed, token)).Added : await _concepts.TryReplaceAsync(changed, token);
-                if (!written)
-                {
-                    throw new ConcurrencyConflictException();
-                }
-            }
-
-            return decision;
-        }, cancellationToken);
-
-        if (encode)
-        {
-            await clients.Queue(StorageNames.Queues.Encode).SendMessageAsync(
-                QueueMessages.Serialize(new EncodeRequest(upload.ConceptId, row!.ImageBlob, row.MaskBlob)), cancellationToken);
-            await _concepts.UpdateAsync<ConceptRow>(
-                upload.ConceptId,
-                ConceptRow.RowKeyValue,
-                c => c.EncodeRequested || c.ImageBlob != row.ImageBlob || c.MaskBlob != row.MaskBlob || c.ImageETag != row.ImageETag || c.MaskETag != row.MaskETag
-                    ? null // already marked, or another upload changed the concept since: its own request covers it
-                    : c with { EncodeRequested = true },
-                cancellationToken);
-        }
-
-        return new(outcome, row?.Status, outcome == ConceptUploadOutcome.Ignored ? upload.Problem : row?.Reason);
-    }
-
-    /// <summary>The concept row after the upload (the same instance when unchanged), whether to request an encoding, and the outcome.</summary>
-    private static Decision Decide(ConceptRow? current, Upload upload)
-    {
-        var row = current ?? new ConceptRow(upload.ConceptId) { Status = ConceptStatus.Pending };
-        var hasUsablePhoto = current is { ImageBlob.Length: > 0 } && current.Status != ConceptStatus.Rejected;
-        if (upload.Problem is { } problem)
-        {
-            if (upload.UnsupportedType && !upload.IsMask && hasUsablePhoto)
-            {
-                return new(current, false, ConceptUploadOutcome.Ignored);
-            }
-
-            var rejected = row with
-            {
-                Status = ConceptStatus.Rejected,
-                Reason = $"{upload.FileName}: {problem}",
-                EncodeRequested = false,
-                // A rejected photo is no photo; a rejected mask leaves the photo, so a good mask can revive the concept.
-                ImageBlob = upload.IsMask ? row.ImageBlob : "",
-                ImageETag = upload.IsMask ? row.ImageETag : null,
-            };
-            return new(rejected, false, ConceptUploadOutcome.Rejected);
-        }
-
-        var sameAsBefore = current is not null && current.Status != ConceptStatus.Rejected && (upload.IsMask
-            ? current.MaskBlob == upload.Blob && current.MaskETag == upload.ETag
-            : current.ImageBlob == upload.Blob && current.ImageETag == upload.ETag);
-        if (sameAsBefore)
-        {
-            var sendLost = current!.Status == ConceptStatus.Pending && current.ImageBlob.Length > 0 && !current.EncodeRequested;
-            return new(current, sendLost, sendLost ? ConceptUploadOutcome.EncodeRequested : ConceptUploadOutcome.AlreadyRegistered);
-        }
-
-        var updated = upload.IsMask
-            ? row with { MaskBlob = upload.Blob, MaskETag = upload.ETag }
-            : row with { ImageBlob = upload.Blob, ImageETag = upload.ETag };
-        if (updated.ImageBlob.Length == 0)
-        {
-            return new(updated, false, ConceptUploadOutcome.MaskRecorded); // still waiting for a (usable) photo
-        }
-
-        return new(updated with { Status = ConceptStatus.Pending, Reason = null, EncodeRequested = false }, true, ConceptUploadOutcome.EncodeRequested);
+        return await _lifecycle.RegisterUploadAsync(upload, cancellationToken);
     }
 }

@@ -7,10 +7,7 @@ namespace Elite.Core.Configuration;
 /// through these constants and the infrastructure tests check that the Bicep sets exactly these keys on the
 /// Function App and on the worker's container.
 /// </summary>
-/// <remarks>
-/// The <c>Worker__*</c> keys mirror the properties of the worker's <c>WorkerOptions</c> (section
-/// <c>Worker</c>); core cannot see that class, so a worker test checks the two lists are the same.
-/// </remarks>
+/// <remarks>The <c>Worker__*</c> keys are the properties of <see cref="WorkerOptions"/>, which the worker binds.</remarks>
 public static class AppSettings
 {
     /// <summary>Separator of configuration sections in environment variable names (<c>Section__Key</c>).</summary>
@@ -43,28 +40,16 @@ public static class AppSettings
     public const string AppInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string AppInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
-    // The worker: WorkerOptions, section "Worker".
-    public const string WorkerSection = "Worker";
-    public const string WorkerPackDirectory = WorkerSection + SectionSeparator + "PackDirectory";
-    public const string WorkerVocabularyPath = WorkerSection + SectionSeparator + "VocabularyPath";
-    public const string WorkerMaskModelPath = WorkerSection + SectionSeparator + "MaskModelPath";
-    public const string WorkerMaxBatch = WorkerSection + SectionSeparator + "MaxBatch";
-    public const string WorkerMaxWaitMs = WorkerSection + SectionSeparator + "MaxWaitMs";
-    public const string WorkerConceptCacheSize = WorkerSection + SectionSeparator + "ConceptCacheSize";
-    public const string WorkerMaxDequeueCount = WorkerSection + SectionSeparator + "MaxDequeueCount";
-    public const string WorkerVisibilitySeconds = WorkerSection + SectionSeparator + "VisibilitySeconds";
-    public const string WorkerConceptNotReadyRetrySeconds = WorkerSection + SectionSeparator + "ConceptNotReadyRetrySeconds";
-    public const string WorkerConceptReadyDeadlineSeconds = WorkerSection + SectionSeparator + "ConceptReadyDeadlineSeconds";
-    public const string WorkerUseCuda = WorkerSection + SectionSeparator + "UseCuda";
-    public const string WorkerIntraOpThreads = WorkerSection + SectionSeparator + "IntraOpThreads";
+    // The worker: WorkerOptions, section "Worker"; the keys the templates set a value for.
+    public const string WorkerPackDirectory = WorkerOptions.SectionName + SectionSeparator + nameof(WorkerOptions.PackDirectory);
+    public const string WorkerVocabularyPath = WorkerOptions.SectionName + SectionSeparator + nameof(WorkerOptions.VocabularyPath);
+    public const string WorkerMaskModelPath = WorkerOptions.SectionName + SectionSeparator + nameof(WorkerOptions.MaskModelPath);
+    public const string WorkerMaxBatch = WorkerOptions.SectionName + SectionSeparator + nameof(WorkerOptions.MaxBatch);
+    public const string WorkerUseCuda = WorkerOptions.SectionName + SectionSeparator + nameof(WorkerOptions.UseCuda);
 
-    /// <summary>Every <c>Worker__*</c> key: one per property of WorkerOptions.</summary>
+    /// <summary>Every <c>Worker__*</c> key: one per property of <see cref="WorkerOptions"/>.</summary>
     public static IReadOnlyList<string> WorkerOptionsKeys { get; } =
-    [
-        WorkerPackDirectory, WorkerVocabularyPath, WorkerMaskModelPath, WorkerMaxBatch, WorkerMaxWaitMs,
-        WorkerConceptCacheSize, WorkerMaxDequeueCount, WorkerVisibilitySeconds, WorkerConceptNotReadyRetrySeconds,
-        WorkerConceptReadyDeadlineSeconds, WorkerUseCuda, WorkerIntraOpThreads,
-    ];
+        [.. typeof(WorkerOptions).GetProperties().Select(property => WorkerOptions.SectionName + SectionSeparator + property.Name)];
 
     /// <summary>What the Function App reads.</summary>
     public static IReadOnlyList<string> FunctionsAppKeys { get; } =

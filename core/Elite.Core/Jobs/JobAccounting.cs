@@ -1,3 +1,4 @@
+using System.Net;
 using Azure.Data.Tables;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
@@ -26,7 +27,6 @@ public sealed record TaskResultOutcome(bool Counted, ImageTaskStatus TaskStatus,
 /// </remarks>
 public sealed class JobAccounting(StorageClients clients, TimeProvider? time = null)
 {
-    private const int Conflict = 409;
     private const int PreconditionFailed = 412;
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -104,7 +104,7 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
                     token);
                 return (true, updated.IsFinal && !job.IsFinal, updated);
             }
-            catch (TableTransactionFailedException e) when (e.Status == Conflict)
+            catch (TableTransactionFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
             {
                 return (false, false, job); // the marker exists: this result was counted before
             }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Elite.Core.Concepts;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
@@ -62,7 +63,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
             return new(SubmitOutcome.Invalid, null, 0, problems);
         }
 
-        var tasks = JobValidator.ToTaskSpecs(submission);
+        var tasks = JobValidator.ToImages(submission);
         IdempotencyRow? claim = null;
         var repeated = false;
         if (idempotencyKey is not null)
@@ -76,7 +77,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
             }
         }
 
-        if (await new ConceptGate(clients).ProblemAsync(submission.ConceptId!, cancellationToken) is { } conceptProblem)
+        if (await new ConceptGate(new ConceptLifecycle(clients)).ProblemAsync(submission.ConceptId!, cancellationToken) is { } conceptProblem)
         {
             return new(SubmitOutcome.Invalid, null, 0, [new("conceptId", conceptProblem)]);
         }
@@ -96,7 +97,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
         var writer = new TaskWriter(clients, jobId, job.EnqueuedCount);
         foreach (var task in tasks)
         {
-            await writer.AddAsync(task, cancellationToken);
+            await writer.AddAsync(submission.ConceptId!, task, sourceLine: null, cancellationToken);
         }
 
         await writer.FlushAsync(cancellationToken);

@@ -15,8 +15,8 @@ public sealed record JobLimits
     public int MaxImagesPerJob { get; init; } = 10_000;
 
     /// <summary>
-    /// Characters in a prompt or negative prompt. Only a guard against abuse: the worker truncates prompts to
-    /// CLIP's 77 tokens and says so on the task.
+    /// Characters in a prompt or negative prompt. Only a guard against abuse: the worker keeps CLIP's first
+    /// 75 content tokens of a prompt and says so on the task.
     /// </summary>
     public int MaxPromptLength { get; init; } = 1000;
 
@@ -29,9 +29,6 @@ public sealed record JobLimits
 
     /// <summary>Seeds are 0 .. 2^53 - 1, so that a JavaScript client reads back exactly the seed it sent.</summary>
     public long MaxSeed { get; init; } = (1L << 53) - 1;
-
-    /// <summary>The samplers the worker implements (lower case; requests are matched without case).</summary>
-    public IReadOnlyList<string> Schedulers { get; init; } = ["lms", "ddim", "euler_a", "dpmpp_2m"];
 
     /// <summary>The HTTP request body (JSON) of a job submission.</summary>
     public int MaxRequestBytes { get; init; } = 1 << 20;
@@ -49,16 +46,4 @@ public sealed record JobLimits
 
     /// <summary>Invalid CSV rows described one by one in the job's reason; the others are only counted.</summary>
     public int MaxReportedProblems { get; init; } = 100;
-}
-
-/// <summary>
-/// Generation settings a job gets when it names none: ELITE's defaults, the same as the worker's
-/// (Elite.Inference's GenerationDefaults, which core cannot reference).
-/// </summary>
-public static class JobDefaults
-{
-    public const int Steps = 50;
-    public const float Guidance = 5f;
-    public const float Lambda = 0.6f;
-    public const string Scheduler = "lms";
 }

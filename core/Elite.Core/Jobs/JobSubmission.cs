@@ -1,3 +1,5 @@
+using Elite.Contracts.Generation;
+
 namespace Elite.Core.Jobs;
 
 /// <summary>
@@ -18,16 +20,16 @@ public sealed record JobSubmission
     public string? ConceptId { get; init; }
     public IReadOnlyList<PromptRequest?>? Prompts { get; init; }
 
-    /// <summary>Denoising steps; <see cref="JobDefaults.Steps"/> when absent.</summary>
+    /// <summary>Denoising steps; <see cref="GenerationDefaults.Steps"/> when absent.</summary>
     public int? Steps { get; init; }
 
-    /// <summary>Classifier-free guidance scale; <see cref="JobDefaults.Guidance"/> when absent.</summary>
+    /// <summary>Classifier-free guidance scale; <see cref="GenerationDefaults.Guidance"/> when absent.</summary>
     public float? Guidance { get; init; }
 
-    /// <summary>ELITE's local-mapping weight λ; <see cref="JobDefaults.Lambda"/> when absent.</summary>
+    /// <summary>ELITE's local-mapping weight λ; <see cref="GenerationDefaults.Lambda"/> when absent.</summary>
     public float? Lambda { get; init; }
 
-    /// <summary>One of <see cref="JobLimits.Schedulers"/>; <see cref="JobDefaults.Scheduler"/> when absent.</summary>
+    /// <summary>One of <see cref="SchedulerNames.All"/>; <see cref="GenerationDefaults.Scheduler"/> when absent.</summary>
     public string? Scheduler { get; init; }
 
     /// <summary>Where the signed completion webhook goes (http or https, public addresses only).</summary>
@@ -58,15 +60,3 @@ public sealed record ValidationProblem(string Field, string Message)
 {
     public override string ToString() => $"{Field}: {Message}";
 }
-
-/// <summary>Everything one image needs, from a request or a CSV row, before it becomes a task row and a queue message.</summary>
-public sealed record TaskSpec(
-    string ConceptId,
-    string Prompt,
-    string NegativePrompt,
-    long Seed,
-    int Steps,
-    float Guidance,
-    float Lambda,
-    string Scheduler,
-    int? SourceLine = null);

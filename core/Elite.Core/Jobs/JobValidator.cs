@@ -1,4 +1,5 @@
 using System.Globalization;
+using Elite.Contracts.Generation;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
 
@@ -27,7 +28,7 @@ public static class JobValidator
         Check("steps", submission.Steps is { } steps ? CheckSteps(steps, limits) : null);
         Check("guidance", submission.Guidance is { } guidance ? CheckGuidance(guidance, limits) : null);
         Check("lambda", submission.Lambda is { } lambda ? CheckLambda(lambda, limits) : null);
-        Check("scheduler", submission.Scheduler is { } scheduler ? CheckScheduler(scheduler, limits) : null);
+        Check("scheduler", submission.Scheduler is { } scheduler ? CheckScheduler(scheduler) : null);
         Check("webhookUrl", submission.WebhookUrl is { } url ? WebhookUrlPolicy.CheckSyntax(url, limits.MaxWebhookUrlLength) : null);
         return problems;
     }
@@ -110,22 +111,23 @@ public static class JobValidator
     }
 
     /// <summary>The images of a valid submission, in order: prompt by prompt, seed by seed, with the defaults filled in.</summary>
-    public static IReadOnlyList<TaskSpec> ToTaskSpecs(JobSubmission submission)
+    public static IReadOnlyList<GenerationParameters> ToImages(JobSubmission submission)
     {
-        var steps = submission.Steps ?? JobDefaults.Steps;
-        var guidance = submission.Guidance ?? JobDefaults.Guidance;
-        var lambda = submission.Lambda ?? JobDefaults.Lambda;
-        var scheduler = NormalizeScheduler(submission.Scheduler);
+        var steps = submission.Steps ?? GenerationDefaults.Steps;
+        var guidance = submission.Guidance ?? GenerationDefaults.Guidance;
+        var lambda = submission.Lambda ?? GenerationDefaults.Lambda;
+        var scheduler = SchedulerOrDefault(submission.Scheduler);
         return
         [
             .. from entry in submission.Prompts!
                from seed in entry!.ResolveSeeds()
-               select new TaskSpec(submission.ConceptId!, entry.Prompt!, entry.NegativePrompt ?? "", seed, steps, guidance, lambda, scheduler),
+               select new GenerationParameters(entry.Prompt!, entry.NegativePrompt ?? "", seed, steps, guidance, lambda, scheduler),
         ];
     }
 
-    public static string NormalizeScheduler(string? scheduler) =>
-        string.IsNullOrWhiteSpace(scheduler) ? JobDefaults.Scheduler : scheduler.Trim().ToLowerInvariant();
+    /// <summary>The scheduler a valid request names, or the default when it names none.</summary>
+    public static SchedulerKind SchedulerOrDefault(string? scheduler) =>
+        string.IsNullOrWhiteSpace(scheduler) ? GenerationDefaults.Scheduler : SchedulerNames.Parse(scheduler);
 
     public static string? CheckConceptId(string? conceptId) =>
         string.IsNullOrEmpty(conceptId) ? "is required"
@@ -147,10 +149,8 @@ public static class JobValidator
     public static string? CheckSeed(long seed, JobLimits limits) =>
         seed >= 0 && seed <= limits.MaxSeed ? null : $"{seed} is outside 0-{limits.MaxSeed}";
 
-    public static string? CheckScheduler(string scheduler, JobLimits limits) =>
-        limits.Schedulers.Contains(NormalizeScheduler(scheduler), StringComparer.Ordinal)
-            ? null
-            : $"'{Shorten(scheduler)}' is not one of {string.Join(", ", limits.Schedulers)}";
+    public static string? CheckScheduler(string scheduler) =>
+        string.IsNullOrWhiteSpace(scheduler) || SchedulerNames.TryParse(scheduler, out _) ? null : $"'{Shorten(scheduler)}' is not one of {SchedulerNames.Listed}";
 
     /// <summary>An <c>Idempotency-Key</c> header: 1 to <see cref="JobLimits.MaxIdempotencyKeyLength"/> printable ASCII characters.</summary>
     public static string? CheckIdempotencyKey(string key, JobLimits limits) =>

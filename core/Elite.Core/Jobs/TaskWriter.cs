@@ -1,6 +1,8 @@
+using System.Net;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Elite.Contracts.Generation;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -22,7 +24,6 @@ public static class TaskIds
 internal sealed class TaskWriter(StorageClients clients, string jobId, int alreadyEnqueued)
 {
     public const int BatchSize = 100; // the most actions an entity group transaction takes
-    private const int Conflict = 409;
     private const int ParallelSends = 16;
 
     private readonly TableClient _tasks = clients.Table(StorageNames.Tables.Tasks);
@@ -31,7 +32,8 @@ internal sealed class TaskWriter(StorageClients clients, string jobId, int alrea
     /// <summary>Tasks given so far, including those skipped because an earlier run enqueued them.</summary>
     public int Count { get; private set; }
 
-    public async Task AddAsync(TaskSpec spec, CancellationToken cancellationToken)
+    /// <param name="sourceLine">For a CSV job, the line of the file the task comes from.</param>
+    public async Task AddAsync(string conceptId, GenerationParameters parameters, int? sourceLine, CancellationToken cancellationToken)
     {
         var taskId = TaskIds.Format(Count++);
         if (Count <= alreadyEnqueued)
@@ -39,21 +41,7 @@ internal sealed class TaskWriter(StorageClients clients, string jobId, int alrea
             return;
         }
 
-        var row = new TaskRow(jobId, taskId)
-        {
-            Status = ImageTaskStatus.Queued,
-            ConceptId = spec.ConceptId,
-            Prompt = spec.Prompt,
-            NegativePrompt = spec.NegativePrompt.Length > 0 ? spec.NegativePrompt : null,
-            Seed = spec.Seed,
-            Steps = spec.Steps,
-            Guidance = spec.Guidance,
-            Lambda = spec.Lambda,
-            Scheduler = spec.Scheduler,
-            SourceLine = spec.SourceLine,
-        };
-        var message = new GenerateTask(jobId, taskId, spec.ConceptId, spec.Prompt, spec.NegativePrompt, spec.Seed, spec.Steps, spec.Guidance, spec.Lambda, spec.Scheduler);
-        _pending.Add((row, message));
+        _pending.Add((TaskRow.Queued(jobId, taskId, conceptId, parameters, sourceLine), new GenerateTask(jobId, taskId, conceptId, parameters)));
         if (_pending.Count == BatchSize)
         {
             await FlushAsync(cancellationToken);
@@ -89,7 +77,7 @@ internal sealed class TaskWriter(StorageClients clients, string jobId, int alrea
         {
             await _tasks.SubmitTransactionAsync(_pending.Select(t => new TableTransactionAction(TableTransactionActionType.Add, t.Row)), cancellationToken);
         }
-        catch (TableTransactionFailedException e) when (e.Status == Conflict)
+        catch (TableTransactionFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
         {
             // Some rows exist: an earlier run wrote this batch and stopped before its checkpoint. Add the others one
             // by one and leave the existing ones alone: their tasks may have run already.
@@ -99,7 +87,7 @@ internal sealed class TaskWriter(StorageClients clients, string jobId, int alrea
                 {
                     await _tasks.AddEntityAsync(row, cancellationToken);
                 }
-                catch (RequestFailedException existing) when (existing.Status == Conflict)
+                catch (RequestFailedException existing) when (existing.Status == (int)HttpStatusCode.Conflict)
                 {
                 }
             }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Elite.Contracts.Generation;
 
 namespace Elite.Core.Messages;
 
@@ -14,13 +15,7 @@ public sealed record GenerateTask(
     string JobId,
     string TaskId,
     string ConceptId,
-    string Prompt,
-    string NegativePrompt,
-    long Seed,
-    int Steps,
-    float Guidance,
-    float Lambda,
-    string Scheduler,
+    GenerationParameters Parameters,
     DateTimeOffset? WaitingSince = null);
 
 /// <summary>A job finished (queue <c>job-events</c>): the completion webhook is due.</summary>

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
+using Elite.Contracts.Generation;
 
 namespace Elite.Core.Rows;
 
@@ -30,8 +32,30 @@ public sealed record TaskRow : ITableEntity
     [IgnoreDataMember]
     public string TaskId => RowKey;
 
+    /// <summary>A new task of a job, queued, with the parameters of its image.</summary>
+    public static TaskRow Queued(string jobId, string taskId, string conceptId, GenerationParameters parameters, int? sourceLine) =>
+        new(jobId, taskId)
+        {
+            Status = ImageTaskStatus.Queued,
+            ConceptId = conceptId,
+            Prompt = parameters.Prompt,
+            NegativePrompt = parameters.NegativePrompt.Length > 0 ? parameters.NegativePrompt : null,
+            Seed = parameters.Seed,
+            Steps = parameters.Steps,
+            Guidance = Widen(parameters.Guidance),
+            Lambda = Widen(parameters.Lambda),
+            Scheduler = SchedulerNames.Of(parameters.Scheduler),
+            SourceLine = sourceLine,
+        };
+
+    /// <summary>The parameters of this task's image, as <see cref="Queued"/> stored them.</summary>
+    [IgnoreDataMember]
+    public GenerationParameters Parameters =>
+        new(Prompt, NegativePrompt ?? "", Seed, Steps, (float)Guidance, (float)Lambda, SchedulerNames.Parse(Scheduler));
+
     public ImageTaskStatus Status { get; set; }
 
+    // Tables store no float: the parameters are widened to double and the scheduler stored by name.
     public string ConceptId { get; set; } = "";
     public string Prompt { get; set; } = "";
     public string? NegativePrompt { get; set; }
@@ -57,6 +81,9 @@ public sealed record TaskRow : ITableEntity
 
     [IgnoreDataMember]
     public bool IsFinal => Status is ImageTaskStatus.Succeeded or ImageTaskStatus.Failed;
+
+    /// <summary>The double that reads as the float the caller sent (0.6, not 0.6000000238418579); it narrows back to the same float.</summary>
+    private static double Widen(float value) => double.Parse(value.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";

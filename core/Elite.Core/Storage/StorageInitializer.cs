@@ -1,3 +1,4 @@
+using System.Net;
 namespace Elite.Core.Storage;
 
 /// <summary>A container, queue or table, and whether <see cref="StorageInitializer"/> created it or found it.</summary>
@@ -6,7 +7,6 @@ public sealed record StorageResource(string Kind, string Name, bool Created);
 /// <summary>Creates every container, queue and table of <see cref="StorageNames"/>; safe to run any number of times.</summary>
 public sealed class StorageInitializer(StorageClients clients)
 {
-    private const int Conflict = 409;
 
     public async Task<IReadOnlyList<StorageResource>> InitializeAsync(CancellationToken cancellationToken = default)
     {
@@ -27,7 +27,7 @@ public sealed class StorageInitializer(StorageClients clients)
         {
             var response = await clients.Table(name).CreateIfNotExistsAsync(cancellationToken);
             // The table client swallows the 409 of an existing table and returns that response.
-            resources.Add(new("table", name, response.GetRawResponse().Status != Conflict));
+            resources.Add(new("table", name, response.GetRawResponse().Status != (int)HttpStatusCode.Conflict));
         }
 
         return resources;

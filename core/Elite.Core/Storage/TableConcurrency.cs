@@ -1,3 +1,4 @@
+using System.Net;
 using Azure;
 using Azure.Data.Tables;
 using Polly;
@@ -8,7 +9,6 @@ namespace Elite.Core.Storage;
 /// <summary>Optimistic concurrency on table rows: many workers update the same job row.</summary>
 public static class TableConcurrency
 {
-    private const int Conflict = 409;
     private const int PreconditionFailed = 412;
 
     // Backoff with jitter spreads writers that keep colliding on one hot row (a job with many parallel tasks).
@@ -87,7 +87,7 @@ public static class TableConcurrency
             row.ETag = response.Headers.ETag ?? row.ETag;
             return (row, true);
         }
-        catch (RequestFailedException e) when (e.Status == Conflict)
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
         {
             return ((await table.GetEntityAsync<T>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken)).Value, false);
         }

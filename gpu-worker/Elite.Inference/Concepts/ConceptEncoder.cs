@@ -1,5 +1,5 @@
 using Elite.Inference.Imaging;
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
 using Elite.Inference.Runtime;
 using static Elite.Inference.Runtime.GraphRun;
 
@@ -23,7 +23,7 @@ public sealed class ConceptEncoder(EliteModels models, U2NetMasker? masker = nul
         mask ??= ObjectMask.FromAlpha(image)
             ?? masker?.Predict(image)
             ?? throw new InvalidOperationException("the photo has no mask and no alpha, and no automatic masker was given.");
-        var preprocessed = ClipPreprocessor.Prepare(image, mask);
+        var preprocessed = ClipPreprocessor.Prepare(image, mask, models.Manifest.Normalization);
         return (Encode(preprocessed.Image, preprocessed.ObjectImage, preprocessed.Mask16, mask.Source, cancellationToken), preprocessed);
     }
 

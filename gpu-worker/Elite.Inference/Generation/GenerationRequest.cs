@@ -1,3 +1,4 @@
+using Elite.Contracts.Generation;
 using Elite.Inference.Concepts;
 using Elite.Inference.Text;
 
@@ -13,16 +14,7 @@ public sealed record GenerationRequest(
     float Lambda = GenerationDefaults.Lambda);
 
 /// <summary>What the images of one batch share: the number of steps and the scheduler.</summary>
-public sealed record GenerationSettings(int Steps = GenerationDefaults.Steps, string Scheduler = GenerationDefaults.Scheduler, bool KarrasSigmas = false);
-
-/// <summary>ELITE's defaults: LMS (as the official code), 50 steps (ELITE used 100), guidance 5, λ 0.6 (the Gradio demo's).</summary>
-public static class GenerationDefaults
-{
-    public const int Steps = 50;
-    public const string Scheduler = "lms";
-    public const float Guidance = 5f;
-    public const float Lambda = 0.6f;
-}
+public sealed record GenerationSettings(int Steps = GenerationDefaults.Steps, SchedulerKind Scheduler = GenerationDefaults.Scheduler, bool KarrasSigmas = false);
 
 /// <summary>Reported after every denoising step.</summary>
 public sealed record GenerationProgress(int Step, int Steps, double StepsPerSecond);

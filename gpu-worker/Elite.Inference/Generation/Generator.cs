@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Elite.Inference.Imaging;
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
 using Elite.Inference.Runtime;
 using Elite.Inference.Sampling;
 using static Elite.Inference.Runtime.GraphRun;
@@ -56,7 +56,7 @@ public sealed class Generator(EliteModels models)
         local.Flush();
 
         var noise = requests.Select(r => new GaussianNoise(r.Seed)).ToArray();
-        var schedulers = requests.Select(_ => Schedulers.Create(settings.Scheduler, settings.Steps, settings.KarrasSigmas)).ToArray();
+        var schedulers = requests.Select(_ => Schedulers.Create(settings.Scheduler, settings.Steps, settings.KarrasSigmas, models.Training)).ToArray();
         var latents = new float[n][];
         for (var i = 0; i < n; i++)
         {

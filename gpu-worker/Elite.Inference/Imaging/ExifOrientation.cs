@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using SkiaSharp;
 
 namespace Elite.Inference.Imaging;

@@ -1,6 +1,6 @@
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using SkiaSharp;
-using static Elite.Core.Imaging.ImageRejectionReason;
+using static Elite.Contracts.Imaging.ImageRejectionReason;
 
 namespace Elite.Inference.Imaging;
 

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
+using Elite.Inference.Sampling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
@@ -18,10 +18,14 @@ public sealed class EliteModels : IDisposable
     {
         Directory = directory;
         Manifest = manifest;
+        Training = TrainingSchedule.From(manifest.Scheduler);
     }
 
     public string Directory { get; }
     public PackManifest Manifest { get; }
+
+    /// <summary>The noise schedule the pack's UNet was trained with, as its manifest names it.</summary>
+    public TrainingSchedule Training { get; }
     public bool IsFloat16 => Manifest.Dtype == "float16";
 
     /// <summary>The execution provider the sessions run on: CUDA, or CPU.</summary>
@@ -40,7 +44,7 @@ public sealed class EliteModels : IDisposable
     {
         logger ??= NullLogger.Instance;
         var manifest = PackManifest.Load(directory);
-        if (verifyChecksums) Verify(directory, manifest);
+        if (verifyChecksums) manifest.VerifyFiles(directory);
         var models = new EliteModels(directory, manifest);
         try
         {
@@ -59,19 +63,6 @@ public sealed class EliteModels : IDisposable
 
         logger.LogInformation("Loaded model pack {PackId} ({Dtype}) on {Provider}", manifest.Id, manifest.Dtype, models.ExecutionProvider);
         return models;
-    }
-
-    /// <summary>Checks every file of the pack against the manifest's sha256; throws listing the files that differ.</summary>
-    public static void Verify(string directory, PackManifest manifest)
-    {
-        var damaged = manifest.Files.Where(file =>
-        {
-            var path = Path.Combine(directory, file.Name);
-            if (!File.Exists(path)) return true;
-            using var stream = File.OpenRead(path);
-            return Convert.ToHexStringLower(SHA256.HashData(stream)) != file.Sha256;
-        }).Select(f => f.Name).ToList();
-        if (damaged.Count > 0) throw new InvalidDataException($"model pack {manifest.Id} in {directory} is damaged: {string.Join(", ", damaged)} missing or not matching the manifest's sha256.");
     }
 
     public void Dispose()

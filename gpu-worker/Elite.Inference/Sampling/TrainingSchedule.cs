@@ -1,12 +1,15 @@
+using Elite.Contracts.Packs;
+
 namespace Elite.Inference.Sampling;
 
 /// <summary>
 /// SD v1.4's training noise schedule: 1000 steps, scaled_linear betas from 0.00085 to 0.012, epsilon prediction.
 /// Computed in float32 as diffusers does: betas = float32(linspace(√β₀, √β₁, 1000))², ᾱ = sequential float32 cumprod
 /// of 1 − β, σ = sqrt((1 − ᾱ)/ᾱ). This reproduces the spec's LMS fixtures digit for digit (torch's CPU cumprod may
-/// accumulate in double instead, which moves σ by about 5e-7 relative).
+/// accumulate in double instead, which moves σ by about 5e-7 relative). A pack's manifest names its schedule
+/// (<see cref="From"/>); only the scaled_linear form over 1000 steps, SD's, is implemented.
 /// </summary>
-internal sealed class TrainingSchedule
+public sealed class TrainingSchedule
 {
     public const int Steps = 1000;
 
@@ -28,7 +31,16 @@ internal sealed class TrainingSchedule
         Sigmas = sigmas;
     }
 
-    public static TrainingSchedule StableDiffusionV14 { get; } = new(0.00085, 0.012);
+    public static TrainingSchedule StableDiffusionV14 { get; } = From(PackSettings.StableDiffusionV14.Scheduler);
+
+    /// <exception cref="InvalidDataException">The manifest names a schedule other than scaled_linear over 1000 steps.</exception>
+    public static TrainingSchedule From(PackScheduler scheduler)
+    {
+        if (scheduler.BetaSchedule != "scaled_linear" || scheduler.TrainTimesteps != Steps)
+            throw new InvalidDataException(
+                $"the pack's training schedule is {scheduler.BetaSchedule} over {scheduler.TrainTimesteps} steps; only scaled_linear over {Steps} is implemented.");
+        return new TrainingSchedule(scheduler.BetaStart, scheduler.BetaEnd);
+    }
 
     /// <summary>ᾱ_t for t = 0..999.</summary>
     public IReadOnlyList<float> AlphasCumprod { get; }

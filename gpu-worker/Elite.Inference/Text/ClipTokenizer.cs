@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Elite.Contracts.Packs;
+using Elite.Contracts.Text;
 using Microsoft.ML.Tokenizers;
 
 namespace Elite.Inference.Text;
@@ -15,23 +17,29 @@ namespace Elite.Inference.Text;
 /// </remarks>
 public sealed partial class ClipTokenizer
 {
-    public const int ContextLength = 77;
-    public const int StartOfTextId = ClipVocabulary.StartOfTextId;
-    public const int EndOfTextId = ClipVocabulary.EndOfTextId;
-    public const int VocabularySize = EndOfTextId + 1;
-
-    private const int MaxPromptTokens = ContextLength - 2;
+    public const int VocabularySize = ClipVocabulary.EndOfTextId + 1;
 
     private readonly BpeTokenizer _bpe;
+    private readonly PackTokenizer _settings;
 
-    private ClipTokenizer(BpeTokenizer bpe) => _bpe = bpe;
+    private ClipTokenizer(BpeTokenizer bpe, PackTokenizer settings)
+    {
+        _bpe = bpe;
+        _settings = settings;
+    }
+
+    private int MaxPromptTokens => _settings.MaxLength - 2;
 
     /// <summary>The configured library tokenizer; encoding a whole text with it gives the same tokens as this class.</summary>
     internal BpeTokenizer Bpe => _bpe;
 
-    /// <summary>Builds the tokenizer from CLIP's merges file (bpe_simple_vocab_16e6.txt).</summary>
-    public static ClipTokenizer Load(string mergesPath)
+    /// <summary>Builds the tokenizer from CLIP's merges file (bpe_simple_vocab_16e6.txt) with a pack's settings (its manifest's tokenizer section).</summary>
+    /// <exception cref="InvalidDataException">The settings' special token ids are not the vocabulary's.</exception>
+    public static ClipTokenizer Load(string mergesPath, PackTokenizer settings)
     {
+        if ((settings.Bos, settings.Eos) != (ClipVocabulary.StartOfTextId, ClipVocabulary.EndOfTextId))
+            throw new InvalidDataException(
+                $"the pack's tokenizer expects start/end ids {settings.Bos}/{settings.Eos}; CLIP's vocabulary has {ClipVocabulary.StartOfTextId}/{ClipVocabulary.EndOfTextId}.");
         var vocabulary = ClipVocabulary.Read(mergesPath);
         var options = new BpeOptions(vocabulary.Tokens)
         {
@@ -42,14 +50,14 @@ public sealed partial class ClipTokenizer
             EndOfWordSuffix = ClipVocabulary.EndOfWord,
             ByteLevel = true,
         };
-        return new ClipTokenizer(BpeTokenizer.Create(options));
+        return new ClipTokenizer(BpeTokenizer.Create(options), settings);
     }
 
     /// <summary>Encodes a prompt that contains <paramref name="placeholder"/> exactly once, as a word of its own.</summary>
     /// <exception cref="PromptException">
     /// The placeholder is missing, appears more than once, lies beyond the 75 tokens kept, or is not a single-token word.
     /// </exception>
-    public TokenizedPrompt Encode(string prompt, string placeholder = "S")
+    public TokenizedPrompt Encode(string prompt, string placeholder = TokenLimits.Placeholder)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(placeholder);
@@ -112,13 +120,14 @@ public sealed partial class ClipTokenizer
             .ToList();
     }
 
-    private static long[] Pack(List<int> tokens)
+    private long[] Pack(List<int> tokens)
     {
-        var ids = new long[ContextLength];
-        Array.Fill(ids, EndOfTextId);
-        ids[0] = StartOfTextId;
+        var ids = new long[_settings.MaxLength];
+        Array.Fill(ids, _settings.Pad);
+        ids[0] = _settings.Bos;
         var kept = Math.Min(tokens.Count, MaxPromptTokens);
         for (var i = 0; i < kept; i++) ids[i + 1] = tokens[i];
+        if (kept + 1 < ids.Length) ids[kept + 1] = _settings.Eos;
         return ids;
     }
 

@@ -1,4 +1,4 @@
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 using static Elite.ModelBuilder.Architectures.Layers;

@@ -1,4 +1,4 @@
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
 using Elite.ModelBuilder.Architectures;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;

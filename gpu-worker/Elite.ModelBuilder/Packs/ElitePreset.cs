@@ -1,3 +1,4 @@
+using Elite.Contracts.Packs;
 using Elite.ModelBuilder.Architectures;
 
 namespace Elite.ModelBuilder.Packs;
@@ -10,7 +11,7 @@ public sealed record ElitePreset(string Name, ClipTextConfig Text, ClipVisionCon
     /// (1024 wide, 24 layers) towers, ELITE's mappers from 1024 to 768.
     /// </summary>
     public static ElitePreset Sd14Elite { get; } = new(
-        "sd14-elite",
+        PackPresets.Sd14Elite,
         new ClipTextConfig(new ClipEncoderConfig(HiddenSize: 768, Heads: 12, IntermediateSize: 3072, Layers: 12)),
         new ClipVisionConfig(new ClipEncoderConfig(HiddenSize: 1024, Heads: 16, IntermediateSize: 4096, Layers: 24)),
         new MapperConfig(InputDim: 1024, OutputDim: 768, Tokens: 257),
@@ -23,7 +24,7 @@ public sealed record ElitePreset(string Name, ClipTextConfig Text, ClipVisionCon
     /// 512×512 images. Depths stay real where ELITE's indices need them (24 vision layers).
     /// </summary>
     public static ElitePreset Tiny { get; } = new(
-        "tiny",
+        PackPresets.Tiny,
         new ClipTextConfig(new ClipEncoderConfig(HiddenSize: 32, Heads: 2, IntermediateSize: 128, Layers: 12)),
         new ClipVisionConfig(new ClipEncoderConfig(HiddenSize: 32, Heads: 2, IntermediateSize: 128, Layers: 24)),
         new MapperConfig(InputDim: 32, OutputDim: 32, Tokens: 257),

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Elite.Inference.Packs;
+using Elite.Contracts.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 
@@ -11,6 +11,7 @@ public static class PackBuilder
 {
     public static PackManifest Build(ElitePreset preset, IWeightSource source, string weightsDescription, string directory, ElementType floatType = ElementType.Float, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
+        var settings = PackPresets.SettingsOf(preset.Name);
         var catalog = new WeightCatalog(source);
         var graphs = EliteGraphs.Build(preset, catalog, floatType);
         if (source is CheckpointWeights checkpoints) checkpoints.Verify(catalog);
@@ -39,9 +40,9 @@ public static class PackBuilder
             Dimensions(preset),
             written,
             files,
-            new PackTokenizer("bpe_simple_vocab_16e6.txt", Bos: 49406, Eos: 49407, Pad: 49407, MaxLength: preset.Text.MaxPositions),
-            new PackNormalization([0.48145466f, 0.4578275f, 0.40821073f], [0.26862954f, 0.26130258f, 0.27577711f], VaeScale: 0.18215f),
-            new PackScheduler("lms", BetaStart: 0.00085f, BetaEnd: 0.012f, "scaled_linear", TrainTimesteps: 1000, Steps: 50, Guidance: 5f, Lambda: 0.6f));
+            settings.Tokenizer,
+            settings.Normalization,
+            settings.Scheduler);
         manifest.Save(directory);
         return manifest;
     }

@@ -1,6 +1,7 @@
+using Elite.Contracts.Packs;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using Elite.Inference.Imaging;
 using static Elite.Inference.Tests.Imaging.ImagingTestImages;
 
@@ -9,6 +10,7 @@ namespace Elite.Inference.Tests.Imaging;
 /// <summary>Parity with Pillow 9.4 / numpy fixtures written by Fixtures/generate_preprocess_fixtures.py, and the preprocessing contract of spec §1.3.</summary>
 public class ClipPreprocessorTests
 {
+    private static readonly PackNormalization Clip = PackSettings.StableDiffusionV14.Normalization;
     private static readonly JsonElement Manifest = JsonDocument.Parse(File.ReadAllText(Fixture("manifest.json"))).RootElement;
 
     public static TheoryData<string> ByteResizeCases() => Cases(".rgb");
@@ -62,7 +64,7 @@ public class ClipPreprocessorTests
         foreach (var clip in Manifest.GetProperty("clip").EnumerateArray())
         {
             var resized = File.ReadAllBytes(Fixture(clip.GetProperty("resized").GetString() + ".rgb"));
-            var chw = ClipPreprocessor.Normalize(resized);
+            var chw = ClipPreprocessor.Normalize(resized, Clip);
             foreach (var sample in clip.GetProperty("samples").EnumerateArray())
             {
                 var (c, y, x) = (sample[0].GetInt32(), sample[1].GetInt32(), sample[2].GetInt32());
@@ -77,10 +79,10 @@ public class ClipPreprocessorTests
         var image = ImageDecoder.Decode(File.ReadAllBytes(Assets.Path("chelsea.png")), ImageLimits.Default);
         var mask = ImageDecoder.DecodeMask(File.ReadAllBytes(Fixture("mask_451x300.png")), ImageLimits.Default, 451, 300);
 
-        var prepared = ClipPreprocessor.Prepare(image, mask);
+        var prepared = ClipPreprocessor.Prepare(image, mask, Clip);
 
-        Assert.Equal(ClipPreprocessor.Normalize(File.ReadAllBytes(Fixture("chelsea_bicubic_224.rgb"))), prepared.Image);
-        Assert.Equal(ClipPreprocessor.Normalize(File.ReadAllBytes(Fixture("chelsea_object_bicubic_224.rgb"))), prepared.ObjectImage);
+        Assert.Equal(ClipPreprocessor.Normalize(File.ReadAllBytes(Fixture("chelsea_bicubic_224.rgb")), Clip), prepared.Image);
+        Assert.Equal(ClipPreprocessor.Normalize(File.ReadAllBytes(Fixture("chelsea_object_bicubic_224.rgb")), Clip), prepared.ObjectImage);
         Assert.Equal(File.ReadAllBytes(Fixture("mask_451x300_mask16.u8")).Select(b => (float)b), prepared.Mask16);
         Assert.Equal(3 * 224 * 224, prepared.Image.Length);
         Assert.Equal(256, prepared.Mask16.Length);
@@ -92,7 +94,7 @@ public class ClipPreprocessorTests
         var rgb = new byte[224 * 224 * 3];
         for (var i = 0; i < 224 * 224; i++) (rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]) = (0, 255, 128);
 
-        var values = ClipPreprocessor.PixelValues(new RgbImage(224, 224, rgb));
+        var values = ClipPreprocessor.PixelValues(new RgbImage(224, 224, rgb), Clip);
 
         Assert.All(values.AsSpan(0, 224 * 224).ToArray(), v => Assert.Equal(-0.48145466f / 0.26862954f, v, 5));
         Assert.All(values.AsSpan(224 * 224, 224 * 224).ToArray(), v => Assert.Equal((1f - 0.4578275f) / 0.26130258f, v, 5));
@@ -103,7 +105,7 @@ public class ClipPreprocessorTests
     public void A_224_image_is_not_resampled()
     {
         var image = Pattern(224, 224);
-        Assert.Equal(ClipPreprocessor.Normalize(image.Rgb), ClipPreprocessor.PixelValues(image));
+        Assert.Equal(ClipPreprocessor.Normalize(image.Rgb, Clip), ClipPreprocessor.PixelValues(image, Clip));
     }
 
     [Fact]
@@ -125,11 +127,11 @@ public class ClipPreprocessorTests
         for (var y = 10; y < 30; y++) values.AsSpan(y * 50 + 15, 20).Fill(1);
         var mask = new ObjectMask(50, 40, values, MaskSource.Upload);
 
-        var prepared = ClipPreprocessor.Prepare(image, mask);
+        var prepared = ClipPreprocessor.Prepare(image, mask, Clip);
 
-        Assert.Equal(ClipPreprocessor.PixelValues(mask.Apply(image)), prepared.ObjectImage);
-        Assert.Equal(ClipPreprocessor.PixelValues(image), prepared.Image);
-        var black = ClipPreprocessor.Normalize([0, 0, 0]);
+        Assert.Equal(ClipPreprocessor.PixelValues(mask.Apply(image), Clip), prepared.ObjectImage);
+        Assert.Equal(ClipPreprocessor.PixelValues(image, Clip), prepared.Image);
+        var black = ClipPreprocessor.Normalize([0, 0, 0], Clip);
         Assert.Equal(black[0], prepared.ObjectImage[0]); // the top-left corner is background
     }
 
@@ -180,7 +182,7 @@ public class ClipPreprocessorTests
     public void Prepare_rejects_a_mask_of_another_size()
     {
         var mask = new ObjectMask(10, 10, new byte[100], MaskSource.Upload);
-        Assert.Throws<ArgumentException>(() => ClipPreprocessor.Prepare(Pattern(10, 11), mask));
+        Assert.Throws<ArgumentException>(() => ClipPreprocessor.Prepare(Pattern(10, 11), mask, Clip));
     }
 
     private static TheoryData<string> Cases(string extension)

@@ -1,5 +1,5 @@
 using System.Text;
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using Elite.Inference.Imaging;
 using SkiaSharp;
 using static Elite.Inference.Tests.Imaging.ImagingTestImages;

@@ -1,4 +1,4 @@
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using Elite.Inference.Imaging;
 using SkiaSharp;
 using static Elite.Inference.Tests.Imaging.ImagingTestImages;

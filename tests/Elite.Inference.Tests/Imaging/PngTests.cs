@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text;
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using Elite.Inference.Imaging;
 using static Elite.Inference.Tests.Imaging.ImagingTestImages;
 

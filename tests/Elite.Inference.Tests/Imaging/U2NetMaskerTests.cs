@@ -1,4 +1,4 @@
-using Elite.Core.Imaging;
+using Elite.Contracts.Imaging;
 using Elite.Inference.Imaging;
 
 namespace Elite.Inference.Tests.Imaging;

@@ -1,3 +1,4 @@
+using Elite.Contracts.Generation;
 using Elite.Inference.Sampling;
 
 namespace Elite.Inference.Tests.Sampling;
@@ -5,7 +6,7 @@ namespace Elite.Inference.Tests.Sampling;
 public sealed class DpmSolverMultistepSchedulerTests
 {
     private static DpmSolverMultistepScheduler Create(int steps, bool karras = false) =>
-        (DpmSolverMultistepScheduler)Schedulers.Create(Schedulers.DpmPlusPlus2M, steps, karras);
+        (DpmSolverMultistepScheduler)Schedulers.Create(SchedulerKind.DpmPlusPlus2M, steps, karras);
 
     [Fact]
     public void Timesteps_are_rounded_linspace_without_zero()

@@ -1,3 +1,4 @@
+using Elite.Contracts.Generation;
 using Elite.Inference.Sampling;
 
 namespace Elite.Inference.Tests.Sampling;
@@ -5,7 +6,7 @@ namespace Elite.Inference.Tests.Sampling;
 public sealed class EulerAncestralSchedulerTests
 {
     private static EulerAncestralScheduler Create(int steps, bool karras = false) =>
-        (EulerAncestralScheduler)Schedulers.Create(Schedulers.EulerAncestral, steps, karras);
+        (EulerAncestralScheduler)Schedulers.Create(SchedulerKind.EulerAncestral, steps, karras);
 
     [Fact]
     public void Schedule_is_the_linspace_sigma_schedule()

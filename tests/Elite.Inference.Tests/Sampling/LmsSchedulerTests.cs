@@ -1,10 +1,11 @@
+using Elite.Contracts.Generation;
 using Elite.Inference.Sampling;
 
 namespace Elite.Inference.Tests.Sampling;
 
 public sealed class LmsSchedulerTests
 {
-    private static LmsScheduler Create(int steps = 100) => (LmsScheduler)Schedulers.Create(Schedulers.Lms, steps);
+    private static LmsScheduler Create(int steps = 100) => (LmsScheduler)Schedulers.Create(SchedulerKind.Lms, steps);
 
     [Fact]
     public void Sigmas_match_the_spec_fixtures()
@@ -109,7 +110,7 @@ public sealed class LmsSchedulerTests
     [Fact]
     public void Karras_variant_uses_karras_sigmas_with_fractional_timesteps()
     {
-        var scheduler = (LmsScheduler)Schedulers.Create(Schedulers.Lms, 20, karras: true);
+        var scheduler = (LmsScheduler)Schedulers.Create(SchedulerKind.Lms, 20, karras: true);
 
         KarrasAssertions.AssertKarras(scheduler.Sigmas, scheduler.Timesteps, roundedTimesteps: false);
         Assert.Equal(scheduler.Sigmas[0], scheduler.InitNoiseSigma);

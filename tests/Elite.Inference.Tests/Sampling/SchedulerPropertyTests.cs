@@ -1,3 +1,4 @@
+using Elite.Contracts.Generation;
 using Elite.Inference.Sampling;
 
 namespace Elite.Inference.Tests.Sampling;
@@ -5,12 +6,12 @@ namespace Elite.Inference.Tests.Sampling;
 /// <summary>Behaviour every scheduler shares, checked through <see cref="IScheduler"/> only where possible.</summary>
 public sealed class SchedulerPropertyTests
 {
-    public static TheoryData<string, int, bool> AllConfigurations => new()
+    public static TheoryData<SchedulerKind, int, bool> AllConfigurations => new()
     {
-        { Schedulers.Lms, 100, false }, { Schedulers.Lms, 30, true },
-        { Schedulers.EulerAncestral, 30, false }, { Schedulers.EulerAncestral, 30, true },
-        { Schedulers.DpmPlusPlus2M, 20, false }, { Schedulers.DpmPlusPlus2M, 25, true },
-        { Schedulers.DpmPlusPlus2M, 7, false },
+        { SchedulerKind.Lms, 100, false }, { SchedulerKind.Lms, 30, true },
+        { SchedulerKind.EulerAncestral, 30, false }, { SchedulerKind.EulerAncestral, 30, true },
+        { SchedulerKind.DpmPlusPlus2M, 20, false }, { SchedulerKind.DpmPlusPlus2M, 25, true },
+        { SchedulerKind.DpmPlusPlus2M, 7, false },
     };
 
     /// <summary>
@@ -19,7 +20,7 @@ public sealed class SchedulerPropertyTests
     /// </summary>
     [Theory]
     [MemberData(nameof(AllConfigurations))]
-    public void A_perfect_model_leads_to_x0(string name, int steps, bool karras)
+    public void A_perfect_model_leads_to_x0(SchedulerKind name, int steps, bool karras)
     {
         var scheduler = Schedulers.Create(name, steps, karras);
         var sigmas = SigmasOf(scheduler);
@@ -28,7 +29,7 @@ public sealed class SchedulerPropertyTests
         var sample = new float[x0.Length];
         noise.Fill(sample);
         // Scale the noise to σ_max around x0 in the sampler's own space: VE (x0 + σε) or, for DPM-Solver++, VP (αx0 + σαε).
-        var vp = name == Schedulers.DpmPlusPlus2M;
+        var vp = name == SchedulerKind.DpmPlusPlus2M;
         for (var i = 0; i < x0.Length; i++) sample[i] = Space(vp, sigmas[0], x0[i], sample[i]);
 
         for (var step = 0; step < steps; step++)
@@ -42,15 +43,15 @@ public sealed class SchedulerPropertyTests
     }
 
     [Theory]
-    [InlineData(Schedulers.Lms)]
-    [InlineData(Schedulers.DpmPlusPlus2M)]
-    public void Deterministic_samplers_with_true_noise_stay_on_the_noising_trajectory(string name)
+    [InlineData(SchedulerKind.Lms)]
+    [InlineData(SchedulerKind.DpmPlusPlus2M)]
+    public void Deterministic_samplers_with_true_noise_stay_on_the_noising_trajectory(SchedulerKind name)
     {
         // Constant true ε: LMS keeps x = x0 + σ_i·ε (its coefficients sum to the σ step); DPM-Solver++ keeps
         // x = α_i·x0 + σ_i·α_i·ε (every data prediction equals x0, so the multistep correction vanishes).
         var scheduler = Schedulers.Create(name, 12);
         var sigmas = SigmasOf(scheduler);
-        var vp = name == Schedulers.DpmPlusPlus2M;
+        var vp = name == SchedulerKind.DpmPlusPlus2M;
         float[] x0 = [0.5f, -1.5f], eps = [1.1f, 0.3f];
         var sample = x0.Select((x, i) => Space(vp, sigmas[0], x, eps[i])).ToArray();
 
@@ -64,22 +65,21 @@ public sealed class SchedulerPropertyTests
     [Fact]
     public void Factory_knows_the_four_names()
     {
-        Assert.Equal(["lms", "ddim", "euler_a", "dpmpp_2m"], Schedulers.Names);
-        Assert.IsType<LmsScheduler>(Schedulers.Create("lms", 10));
-        Assert.IsType<DdimScheduler>(Schedulers.Create("ddim", 10));
-        Assert.IsType<EulerAncestralScheduler>(Schedulers.Create("euler_a", 10));
-        Assert.IsType<DpmSolverMultistepScheduler>(Schedulers.Create("dpmpp_2m", 10));
-        Assert.All(Schedulers.Names, name => Assert.Equal(10, Schedulers.Create(name, 10).Timesteps.Count));
+        Assert.Equal(["lms", "ddim", "euler_a", "dpmpp_2m"], SchedulerNames.All);
+        Assert.IsType<LmsScheduler>(Schedulers.Create(SchedulerNames.Parse("lms"), 10));
+        Assert.IsType<DdimScheduler>(Schedulers.Create(SchedulerNames.Parse("ddim"), 10));
+        Assert.IsType<EulerAncestralScheduler>(Schedulers.Create(SchedulerNames.Parse("euler_a"), 10));
+        Assert.IsType<DpmSolverMultistepScheduler>(Schedulers.Create(SchedulerNames.Parse("dpmpp_2m"), 10));
     }
 
     [Fact]
     public void Factory_rejects_bad_arguments()
     {
-        Assert.Throws<ArgumentException>(() => Schedulers.Create("pndm", 10));
-        Assert.Throws<ArgumentException>(() => Schedulers.Create("LMS", 10));
-        Assert.Throws<ArgumentException>(() => Schedulers.Create("ddim", 10, karras: true));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Schedulers.Create("lms", 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Schedulers.Create("lms", 1001));
+        Assert.Throws<ArgumentException>(() => SchedulerNames.Parse("pndm"));
+        Assert.Equal(SchedulerKind.Lms, SchedulerNames.Parse(" LMS ")); // names are matched without case, as requests always were
+        Assert.Throws<ArgumentException>(() => Schedulers.Create(SchedulerKind.Ddim, 10, karras: true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Schedulers.Create(SchedulerKind.Lms, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Schedulers.Create(SchedulerKind.Lms, 1001));
     }
 
     [Theory]
@@ -89,7 +89,7 @@ public sealed class SchedulerPropertyTests
     [InlineData("dpmpp_2m")]
     public void Steps_must_come_once_each_in_order(string name)
     {
-        var scheduler = Schedulers.Create(name, 2);
+        var scheduler = Schedulers.Create(SchedulerNames.Parse(name), 2);
         var noise = new GaussianNoise(1);
         float[] sample = [1f], eps = [0.5f];
 

@@ -1,3 +1,4 @@
+using Elite.Contracts.Packs;
 using Elite.Inference.Text;
 
 namespace Elite.Inference.Tests.Text;
@@ -308,7 +309,7 @@ public sealed class ClipTokenizerTests(TokenizerFixture fixture) : IClassFixture
             "S with 42 apples", "a rendering of a S in the jungle", "S on top of pink fabric",
         ];
         var expected = prompts.Select(prompt => _tokenizer.Encode(prompt)).ToArray();
-        var fresh = ClipTokenizer.Load(Assets.Path("bpe_simple_vocab_16e6.txt"));
+        var fresh = ClipTokenizer.Load(Assets.Path("bpe_simple_vocab_16e6.txt"), PackSettings.StableDiffusionV14.Tokenizer);
 
         Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
         {

@@ -1,3 +1,4 @@
+using Elite.Contracts.Packs;
 using Elite.Inference.Text;
 
 namespace Elite.Inference.Tests.Text;
@@ -5,5 +6,5 @@ namespace Elite.Inference.Tests.Text;
 /// <summary>One tokenizer for all tests: loading 48,894 merges takes a moment.</summary>
 public sealed class TokenizerFixture
 {
-    public ClipTokenizer Tokenizer { get; } = ClipTokenizer.Load(Assets.Path("bpe_simple_vocab_16e6.txt"));
+    public ClipTokenizer Tokenizer { get; } = ClipTokenizer.Load(Assets.Path("bpe_simple_vocab_16e6.txt"), PackSettings.StableDiffusionV14.Tokenizer);
 }

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using SkiaSharp;
-using static Elite.Core.Imaging.ImageRejectionReason;
+using static Elite.Contracts.Imaging.ImageRejectionReason;
 
-namespace Elite.Core.Imaging;
+namespace Elite.Contracts.Imaging;
 
 /// <summary>
 /// What an untrusted upload's header says (format, upright size, EXIF orientation), checked against

@@ -1,4 +1,4 @@
-namespace Elite.Core.Imaging;
+namespace Elite.Contracts.Imaging;
 
 /// <summary>What an untrusted upload may be; checked from the header, before any pixel is decoded.</summary>
 public sealed record ImageLimits(long MaxBytes, long MaxPixels, int MaxWidth, int MaxHeight)

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Elite.Cli;
+namespace Elite.Core;
 
-internal static class LoopbackPort
+/// <summary>Free loopback ports, for the local hosts, receivers and benchmarks that listen on this machine.</summary>
+public static class LoopbackPort
 {
     /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
     public static int Free()

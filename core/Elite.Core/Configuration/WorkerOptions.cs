@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Elite.Worker;
+namespace Elite.Core.Configuration;
 
 /// <summary>The worker's settings: section <c>Worker</c> (environment variables <c>Worker__PackDirectory</c>, ...).</summary>
 public sealed class WorkerOptions

@@ -4,15 +4,18 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Azure.Storage.Queues;
+using Elite.Core;
 using Elite.Core.Jobs;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
 using Elite.Functions.LocalHost;
+using Microsoft.Extensions.Configuration;
+using SkiaSharp;
 using Spectre.Console;
 
-namespace Elite.Cli;
+namespace Elite.Bench.Ingest;
 
 /// <summary>
 /// <c>elite bench ingest --rows N</c>: tasks per second from a CSV upload to all its tasks enqueued, through the
@@ -22,36 +25,37 @@ namespace Elite.Cli;
 /// </summary>
 internal static class BenchIngestCommand
 {
+    private const int UserError = 2;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
-    public static Command Create()
+    public static RootCommand Create()
     {
         var rows = new Option<int>("--rows") { Description = "CSV rows (one image each).", DefaultValueFactory = _ => 10_000 };
-        var command = new Command("ingest", "Time CSV ingestion: upload → trigger → task rows and generate messages, through the local functions host.") { rows };
+        var command = new RootCommand("elite bench ingest: time CSV ingestion: upload → trigger → task rows and generate messages, through the local functions host.") { rows };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var count = parse.GetValue(rows);
             if (count < 1 || count > JobLimits.Default.MaxCsvRows)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"elite bench ingest: --rows takes 1 to {JobLimits.Default.MaxCsvRows}.");
-                return CommandHelpers.UserError;
+                return UserError;
             }
 
             StorageClients clients;
             try
             {
-                clients = CommandHelpers.StorageFromEnvironment();
+                clients = new StorageClients(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
             }
             catch (InvalidOperationException e)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"elite bench ingest: {e.Message}");
-                return CommandHelpers.UserError;
+                return UserError;
             }
 
             if (!clients.Queue(StorageNames.Queues.Generate).Uri.IsLoopback)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync("elite bench ingest: runs on Azurite only (a loopback EliteStorage): its cleanup searches the generate queue.");
-                return CommandHelpers.UserError;
+                return UserError;
             }
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -81,7 +85,7 @@ internal static class BenchIngestCommand
         var stamp = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}-{Random.Shared.Next(1000):D3}";
         var conceptId = stamp;
         var conceptBlob = clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, "photo.png"));
-        await conceptBlob.UploadAsync(CommandHelpers.AssetPath("chelsea.png"), cancellationToken);
+        await conceptBlob.UploadAsync(new BinaryData(SamplePhoto()), cancellationToken);
         await WaitForAsync(() => clients.Table(StorageNames.Tables.Concepts).GetOrDefaultAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue, cancellationToken), cancellationToken);
 
         var csv = new StringBuilder($"{CsvColumns.ConceptId},{CsvColumns.Prompt},{CsvColumns.Seed}\n");
@@ -184,5 +188,14 @@ internal static class BenchIngestCommand
                 return false;
             }
         }
+    }
+
+    /// <summary>The concept's photo: registering it is all the bench needs (rows of a pending concept are accepted).</summary>
+    private static byte[] SamplePhoto()
+    {
+        using var bitmap = new SKBitmap(64, 64);
+        bitmap.Erase(SKColors.SteelBlue);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
     }
 }

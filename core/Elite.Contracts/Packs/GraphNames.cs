@@ -1,4 +1,4 @@
-namespace Elite.Inference.Packs;
+namespace Elite.Contracts.Packs;
 
 /// <summary>
 /// The six graphs of a model pack and the names of their inputs and outputs (elite-spec.md §6.1):

@@ -1,4 +1,4 @@
-namespace Elite.Core.Imaging;
+namespace Elite.Contracts.Imaging;
 
 public enum ImageRejectionReason
 {

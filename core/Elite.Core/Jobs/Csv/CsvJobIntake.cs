@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Storage.Blobs.Models;
+using Elite.Core.Concepts;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+using Elite.Core.Webhooks;
+
+namespace Elite.Core.Jobs;
+
+/// <summary>A CSV to read: its name (the trigger's <c>{name}</c>, without <c>.csv</c>), the ETag of the version read, and its metadata.</summary>
+public sealed record CsvJobSource(string Name, string ETag, IDictionary<string, string> Metadata);
+
+/// <summary>What became of a CSV: its job and how many tasks and invalid rows it has.</summary>
+public sealed record CsvJobResult(string JobId, bool Repeated, JobStatus Status, int TaskCount, int InvalidRowCount, string? Reason);
+
+/// <summary>
+/// Turns a prompt CSV uploaded to <c>jobs/{name}.csv</c> into a job: one task per valid row. Invalid rows are
+/// listed in the job's reason with their line numbers and the valid ones run; a file without a header, without
+/// rows or with unusable metadata fails as a whole. Reading and its bounds are <see cref="CsvPromptReader"/>'s, what a
+/// row means <see cref="CsvRowParser"/>'s; this class owns the job row, and tasks are written in batches.
+/// </summary>
+/// <remarks>
+/// The job id comes from the blob name and ETag, so a redelivered blob event finds its job: a finished intake is
+/// answered as a repeat, an interrupted one is resumed after its checkpoint (see <see cref="JobIntake"/>).
+/// </remarks>
+public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, TimeProvider? time = null)
+{
+    private readonly JobLimits _limits = limits ?? JobLimits.Default;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
+    private readonly ConceptLifecycle _lifecycle = new(clients);
+
+    /// <summary>The job id of one version of a CSV: its name (made safe, cut to 47 characters) and a hash of name and ETag.</summary>
+    public static string JobIdFor(string name, string etag)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{name}\n{etag}")))[..16];
+        var safe = new string([.. name.Take(47).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-')]).TrimStart('-', '_', '.');
+        return safe.Length > 0 ? $"{safe}-{hash}" : $"csv-{hash}";
+    }
+
+    /// <summary>Reads <c>jobs/{name}.csv</c> as it is now (pinned to its current ETag).</summary>
+    public async Task<CsvJobResult> ProcessBlobAsync(string name, CancellationToken cancellationToken)
+    {
+        // Not BlobPaths.JobCsv: the trigger's {name} may hold characters that ids refuse, and the job still gets a safe id.
+        var blob = clients.Container(StorageNames.Containers.Jobs).GetBlobClient(name + ".csv");
+        var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        await using var content = await blob.OpenReadAsync(
+            new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = properties.ETag } },
+            cancellationToken);
+        return await ProcessAsync(new CsvJobSource(name, properties.ETag.ToString(), properties.Metadata), content, cancellationToken);
+    }
+
+    public async Task<CsvJobResult> ProcessAsync(CsvJobSource source, Stream csv, CancellationToken cancellationToken)
+    {
+        var jobId = JobIdFor(source.Name, source.ETag);
+        var jobs = clients.Table(StorageNames.Tables.Jobs);
+        var existing = await jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken);
+        if (existing is { IntakeComplete: true })
+        {
+            await _completion.SendIfOwedAsync(existing, JobCompletion.ByIntake, madeFinal: false, cancellationToken);
+            return Result(existing, repeated: true);
+        }
+
+        var (options, optionProblems) = await CsvJobOptions.ReadAsync(source.Metadata, _limits, webhookUrls, cancellationToken);
+        var job = existing ?? await CreateAsync(jobId, source, options.WebhookUrl, cancellationToken);
+        if (optionProblems.Count > 0)
+        {
+            return await FinishAsync(jobId, new CsvReadOutcome(0, 0, false, $"the blob metadata is invalid: {string.Join("; ", optionProblems)}"), cancellationToken);
+        }
+
+        var writer = new TaskWriter(clients, jobId, job.EnqueuedCount);
+        var parser = new CsvRowParser(options, _limits, new ConceptGate(_lifecycle));
+        var outcome = await new CsvPromptReader(_limits).ReadAsync(csv, async (row, token) =>
+        {
+            var (conceptId, image, problem) = await parser.ParseAsync(row, token);
+            if (image is not null) await writer.AddAsync(conceptId, image, row.Line, token);
+            return problem;
+        }, cancellationToken);
+        await writer.FlushAsync(cancellationToken);
+        return await FinishAsync(jobId, outcome, cancellationToken);
+    }
+
+    private async Task<JobRow> CreateAsync(string jobId, CsvJobSource source, string? webhookUrl, CancellationToken cancellationToken)
+    {
+        var jobs = clients.Table(StorageNames.Tables.Jobs);
+        var job = new JobRow(jobId)
+        {
+            Status = JobStatus.Queued,
+            Source = "csv",
+            SourceBlob = source.Name + ".csv",
+            WebhookUrl = webhookUrl,
+            CreatedAt = _time.GetUtcNow(),
+        };
+        return (await jobs.AddOrGetAsync(job, cancellationToken)).Row; // found: a concurrent redelivery wrote it
+    }
+
+    private async Task<CsvJobResult> FinishAsync(string jobId, CsvReadOutcome outcome, CancellationToken cancellationToken)
+    {
+        var madeFinal = false;
+        var job = await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
+            jobId,
+            JobRow.RowKeyValue,
+            row =>
+            {
+                madeFinal = false;
+                if (row.IntakeComplete)
+                {
+                    return null;
+                }
+
+                var finished = _completion.CompleteIfDone(
+                    row with
+                    {
+                        TaskCount = outcome.TaskCount,
+                        InvalidRowCount = outcome.InvalidRowCount,
+                        RowsNotRead = outcome.RowsNotRead,
+                        Reason = outcome.Reason,
+                        IntakeComplete = true,
+                    },
+                    JobCompletion.ByIntake);
+                madeFinal = finished.IsFinal;
+                return finished;
+            },
+            cancellationToken) ?? throw new InvalidOperationException($"job {jobId} disappeared while its CSV was read");
+        await _completion.SendIfOwedAsync(job, JobCompletion.ByIntake, madeFinal, cancellationToken);
+        return Result(job, repeated: false);
+    }
+
+    private static CsvJobResult Result(JobRow job, bool repeated) =>
+        new(job.JobId, repeated, job.Status, job.TaskCount, job.InvalidRowCount, job.Reason);
+}

@@ -1,0 +1,3 @@
+using Elite.Bench.Ingest;
+
+return await BenchIngestCommand.Create().Parse(args).InvokeAsync();
