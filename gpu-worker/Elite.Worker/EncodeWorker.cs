@@ -1,5 +1,6 @@
 using System.Net;
 using Azure;
+using Azure.Storage.Blobs.Models;
 using Elite.Contracts.Imaging;
 using Elite.Core.Concepts;
 using Elite.Core.Configuration;
@@ -54,11 +55,13 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
             clients.Queue(StorageNames.Queues.EncodePoison), r => ResourceId.Require(r.ConceptId, "concept id"), logger, cancellationToken);
         if (request is null) return;
 
-        var row = await lifecycle.GetAsync(request.ConceptId, cancellationToken);
-        var concept = row ?? new ConceptRow(request.ConceptId) { ImageBlob = request.ImageBlob };
+        // The row is the truth; the request only says that something changed. Two requests can arrive out of order.
+        var concept = await lifecycle.GetAsync(request.ConceptId, cancellationToken);
         var packId = runtime.Models.Manifest.Id;
-        if (ConceptLifecycle.Availability(request.ConceptId, row, packId).Use == ConceptUse.Ready)
+        if (concept is null || concept.ImageBlob.Length == 0 || concept.Status is ConceptStatus.Rejected or ConceptStatus.Failed
+            || ConceptLifecycle.Availability(request.ConceptId, concept, packId).Use == ConceptUse.Ready)
         {
+            // Nothing (left) to encode: gone, rejected since the request, or already encoded for this pack.
             await lease.CompleteAsync(cancellationToken);
             return;
         }
@@ -74,19 +77,15 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
         metrics.QueueWait.Record((DateTimeOffset.UtcNow - (lease.Message.InsertedOn ?? DateTimeOffset.UtcNow)).TotalSeconds);
         try
         {
-            var container = clients.Container(StorageNames.Containers.Concepts);
-            // The row is current; two requests can arrive out of order.
-            var imageBlob = concept.ImageBlob.Length > 0 ? concept.ImageBlob : request.ImageBlob;
-            var image = ImageDecoder.Decode((await container.GetBlobClient(imageBlob).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span, ImageLimits.Default);
-            var maskBlob = concept.MaskBlob ?? request.MaskBlob;
-            var mask = maskBlob is null
+            var image = ImageDecoder.Decode((await DownloadAsync(concept.ImageBlob, concept.ImageETag, cancellationToken)).Span, ImageLimits.Default);
+            var mask = concept.MaskBlob is null
                 ? null
-                : ImageDecoder.DecodeMask((await container.GetBlobClient(maskBlob).DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span, ImageLimits.Default, image.Width, image.Height);
+                : ImageDecoder.DecodeMask((await DownloadAsync(concept.MaskBlob, concept.MaskETag, cancellationToken)).Span, ImageLimits.Default, image.Width, image.Height);
             var (embedding, _) = new ConceptEncoder(runtime.Models, runtime.Masker).Encode(image, mask, cancellationToken);
 
             var embeddingBlob = BlobPaths.Embedding(request.ConceptId, packId);
             await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(embeddingBlob).UploadAsync(new BinaryData(ConceptEmbeddingFile.Write(embedding)), overwrite: true, cancellationToken);
-            await SaveAsync(lifecycle.MarkEncodedAsync(concept, new EncodedConcept(imageBlob, maskBlob, embeddingBlob, packId, embedding.MaskSource), cancellationToken), concept);
+            await SaveAsync(lifecycle.MarkEncodedAsync(concept, new EncodedConcept(concept.ImageBlob, concept.MaskBlob, embeddingBlob, packId, embedding.MaskSource), cancellationToken), concept);
             metrics.Concepts.Add(1);
             logger.LogInformation("Encoded concept {ConceptId} (mask from {MaskSource})", request.ConceptId, embedding.MaskSource);
         }
@@ -95,6 +94,11 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
             await SaveAsync(lifecycle.MarkRejectedAsync(concept, e.Message, cancellationToken), concept);
             metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", "encode-rejected"));
         }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
+        {
+            // Replaced since it was registered: the new upload's event registers it and asks for its own encoding.
+            logger.LogInformation("Concept {ConceptId} was uploaded again while it was encoded; this request is dropped", request.ConceptId);
+        }
         catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
             await SaveAsync(lifecycle.MarkFailedAsync(concept, $"the uploaded file is gone: {e.ErrorCode}", cancellationToken), concept);
@@ -102,6 +106,20 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
         }
 
         await lease.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The bytes of the version of an upload that was registered (its ETag), its size checked before it is read:
+    /// a file replaced since then answers 412, a file too large is refused without being downloaded.
+    /// </summary>
+    private async Task<ReadOnlyMemory<byte>> DownloadAsync(string blobName, string? etag, CancellationToken cancellationToken)
+    {
+        var blob = clients.Container(StorageNames.Containers.Concepts).GetBlobClient(blobName);
+        var conditions = etag is null ? null : new BlobRequestConditions { IfMatch = new ETag(etag) };
+        var properties = await blob.GetPropertiesAsync(conditions, cancellationToken);
+        ImageHeader.CheckSize(properties.Value.ContentLength, ImageLimits.Default);
+        var content = await blob.DownloadContentAsync(new BlobDownloadOptions { Conditions = conditions }, cancellationToken);
+        return content.Value.Content.ToMemory();
     }
 
     private async Task SaveAsync(Task<bool> saving, ConceptRow read)

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using Azure;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using Elite.Contracts.Generation;
 using Elite.Contracts.Text;
@@ -100,10 +103,10 @@ public sealed class GenerateWorker(
     internal async Task ProcessAsync(IReadOnlyList<MessageLease> leases, CancellationToken cancellationToken)
     {
         var ready = new List<(MessageLease Lease, GenerateTask Task, GenerationRequest Request)>();
-        var concepts = new Dictionary<string, ConceptLookup>(StringComparer.Ordinal); // one lookup per concept and batch
+        var batch = new BatchLookups(); // one lookup per concept and job in a batch
         foreach (var lease in leases)
         {
-            var prepared = await PrepareAsync(lease, concepts, cancellationToken);
+            var prepared = await PrepareAsync(lease, batch, cancellationToken);
             if (prepared is not null) ready.Add((lease, prepared.Value.Task, prepared.Value.Request));
         }
 
@@ -114,7 +117,18 @@ public sealed class GenerateWorker(
             foreach (var item in items) await accounting.MarkTaskRunningAsync(item.Task.JobId, item.Task.TaskId, cancellationToken);
 
             var clock = Stopwatch.StartNew();
-            var result = new Generator(runtime.Models).Generate([.. items.Select(i => i.Request)], generationSettings, cancellationToken: cancellationToken);
+            GenerationResult result;
+            try
+            {
+                result = new Generator(runtime.Models).Generate([.. items.Select(i => i.Request)], generationSettings, cancellationToken: cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The batch is delivered again; the task rows keep the cause, so a task that fails for good says why.
+                foreach (var item in items) await accounting.RecordAttemptErrorAsync(item.Task.JobId, item.Task.TaskId, $"generation failed: {e.Message}", cancellationToken);
+                throw;
+            }
+
             var seconds = clock.Elapsed.TotalSeconds;
             metrics.BatchSize.Record(items.Count);
             metrics.StepsPerSecond.Record(generationSettings.Steps / result.Timings.UNet.TotalSeconds);
@@ -124,19 +138,40 @@ public sealed class GenerateWorker(
 
             for (var i = 0; i < items.Count; i++)
             {
-                var (lease, task, request) = items[i];
-                var blob = BlobPaths.Result(task.JobId, task.TaskId);
-                var png = PngEncoder.Encode(result.Images[i], Metadata(task, request));
-                await clients.Container(StorageNames.Containers.Results).GetBlobClient(blob).UploadAsync(new BinaryData(png), overwrite: true, cancellationToken);
-                var warning = request.Prompt.Truncated ? TokenLimits.TruncationWarning : null;
-                await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, succeeded: true, blob, warning, cancellationToken);
-                await lease.CompleteAsync(cancellationToken);
+                await StoreAsync(items[i].Lease, items[i].Task, items[i].Request, result.Images[i], cancellationToken);
             }
         }
     }
 
+    /// <summary>
+    /// Stores one image and records it. A failure here is this task's alone: one that can never pass (an image that
+    /// cannot be encoded) fails the task with its reason; a transient one leaves the message to be delivered again.
+    /// </summary>
+    private async Task StoreAsync(MessageLease lease, GenerateTask task, GenerationRequest request, RgbImage image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var blob = BlobPaths.Result(task.JobId, task.TaskId);
+            var png = PngEncoder.Encode(image, Metadata(task, request));
+            await clients.Container(StorageNames.Containers.Results).GetBlobClient(blob).UploadAsync(
+                new BinaryData(png), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/png" } }, cancellationToken);
+            var warning = request.Prompt.Truncated ? TokenLimits.TruncationWarning : null;
+            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, succeeded: true, blob, warning, cancellationToken);
+            await lease.CompleteAsync(cancellationToken);
+        }
+        catch (Exception e) when (StorageErrors.IsTransient(e))
+        {
+            logger.LogWarning("Task {JobId}/{TaskId}: its result could not be stored ({Reason}); it will be delivered again", task.JobId, task.TaskId, e.Message);
+            await accounting.RecordAttemptErrorAsync(task.JobId, task.TaskId, $"its result could not be stored: {e.Message}", cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await FailAsync(lease, task, $"the image could not be stored: {e.Message}", poison: false, cancellationToken);
+        }
+    }
+
     /// <summary>Turns a message into a generation request, or settles it (acknowledged, delayed, failed, poisoned) and returns null.</summary>
-    private async Task<(GenerateTask Task, GenerationRequest Request)?> PrepareAsync(MessageLease lease, Dictionary<string, ConceptLookup> concepts, CancellationToken cancellationToken)
+    private async Task<(GenerateTask Task, GenerationRequest Request)?> PrepareAsync(MessageLease lease, BatchLookups batch, CancellationToken cancellationToken)
     {
         var task = await lease.ReadOrPoisonAsync<GenerateTask>(
             clients.Queue(StorageNames.Queues.GeneratePoison),
@@ -150,23 +185,32 @@ public sealed class GenerateWorker(
         if (task is null) return null;
 
         var row = await clients.Table(StorageNames.Tables.Tasks).GetEntityIfExistsAsync<TaskRow>(task.JobId, task.TaskId, cancellationToken: cancellationToken);
-        if (row.HasValue && row.Value!.IsFinal)
+        if (!row.HasValue || !await batch.JobExistsAsync(clients, task.JobId, cancellationToken))
         {
-            await lease.CompleteAsync(cancellationToken); // a redelivery of finished work
+            // No row will ever appear for it (rows are written before messages): an orphan, never to be retried.
+            logger.LogWarning("Poison generate message {MessageId}: task {JobId}/{TaskId} or its job does not exist", lease.Message.MessageId, task.JobId, task.TaskId);
+            await lease.PoisonAsync(clients.Queue(StorageNames.Queues.GeneratePoison), cancellationToken);
+            return null;
+        }
+
+        var current = row.Value!;
+        if (current.IsFinal)
+        {
+            // A redelivery of finished work. The worker that finished it may have died before counting it or before the
+            // job's completion event: the accounting is idempotent, so running it again completes what is owed.
+            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, current.Status == ImageTaskStatus.Succeeded, current.ResultBlob, current.Reason, cancellationToken);
+            await lease.CompleteAsync(cancellationToken);
             return null;
         }
 
         if (lease.Message.DequeueCount > settings.MaxDequeueCount)
         {
-            await FailAsync(lease, task, $"generation failed {lease.Message.DequeueCount - 1} times; the task was moved to the poison queue", poison: true, cancellationToken);
+            var cause = current.Reason is { } last ? $"; the last error: {last}" : "";
+            await FailAsync(lease, task, $"generation failed {lease.Message.DequeueCount - 1} times{cause}; the task was moved to the poison queue", poison: true, cancellationToken);
             return null;
         }
 
-        if (!concepts.TryGetValue(task.ConceptId, out var concept))
-        {
-            concepts[task.ConceptId] = concept = await ConceptAsync(task.ConceptId, cancellationToken);
-        }
-
+        var concept = await batch.ConceptAsync(task.ConceptId, id => ConceptAsync(id, cancellationToken));
         switch (concept.Availability.Use)
         {
             case ConceptUse.Wait or ConceptUse.Missing when DateTimeOffset.UtcNow - (task.WaitingSince ?? DateTimeOffset.UtcNow) < TimeSpan.FromSeconds(settings.ConceptReadyDeadlineSeconds):
@@ -198,7 +242,17 @@ public sealed class GenerateWorker(
 
     private async Task FailAsync(MessageLease lease, GenerateTask task, string reason, bool poison, CancellationToken cancellationToken)
     {
-        await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, succeeded: false, resultBlob: null, reason, cancellationToken);
+        try
+        {
+            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, succeeded: false, resultBlob: null, reason, cancellationToken);
+        }
+        catch (InvalidMessageException e)
+        {
+            // Its rows were deleted while it ran: nothing to record the failure on.
+            logger.LogWarning("Poison generate message {MessageId}: {Reason}", lease.Message.MessageId, e.Message);
+            poison = true;
+        }
+
         if (poison) await lease.PoisonAsync(clients.Queue(StorageNames.Queues.GeneratePoison), cancellationToken);
         else await lease.CompleteAsync(cancellationToken);
         metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", poison ? "generate-poison" : "generate-failed"));
@@ -207,8 +261,46 @@ public sealed class GenerateWorker(
 
     private sealed record ConceptLookup(ConceptAvailability Availability, ConceptEmbedding? Embedding);
 
-    /// <summary>The concept's availability for this worker's pack, its embedding when ready; a concept of another pack is re-encoded.</summary>
+    /// <summary>What a batch looks up once however many of its tasks need it: concepts and the existence of jobs.</summary>
+    private sealed class BatchLookups
+    {
+        private readonly Dictionary<string, ConceptLookup> _concepts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, bool> _jobs = new(StringComparer.Ordinal);
+
+        public async Task<ConceptLookup> ConceptAsync(string conceptId, Func<string, Task<ConceptLookup>> lookup)
+        {
+            if (!_concepts.TryGetValue(conceptId, out var concept)) _concepts[conceptId] = concept = await lookup(conceptId);
+            return concept;
+        }
+
+        public async Task<bool> JobExistsAsync(StorageClients clients, string jobId, CancellationToken cancellationToken)
+        {
+            if (!_jobs.TryGetValue(jobId, out var exists))
+            {
+                _jobs[jobId] = exists = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken) is not null;
+            }
+
+            return exists;
+        }
+    }
+
+    /// <summary>
+    /// The concept's availability for this worker's pack, its embedding when ready; a concept of another pack is
+    /// re-encoded. An embedding that is gone or damaged makes the concept unusable for this batch's tasks, with the reason.
+    /// </summary>
     private async Task<ConceptLookup> ConceptAsync(string conceptId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await LookUpConceptAsync(conceptId, cancellationToken);
+        }
+        catch (Exception e) when (e is ConceptFormatException or RequestFailedException { Status: (int)HttpStatusCode.NotFound })
+        {
+            return new(new ConceptAvailability(ConceptUse.Unusable, $"the embedding of concept '{conceptId}' could not be read ({e.Message}); upload its photo again"), null);
+        }
+    }
+
+    private async Task<ConceptLookup> LookUpConceptAsync(string conceptId, CancellationToken cancellationToken)
     {
         var concept = await lifecycle.GetAsync(conceptId, cancellationToken);
         var packId = runtime.Models.Manifest.Id;

@@ -1,6 +1,11 @@
+using System.Net;
+using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Elite.Core.Messages;
+using Elite.Core.Storage;
+using Polly;
+using Polly.Retry;
 
 namespace Elite.Worker;
 
@@ -11,6 +16,18 @@ namespace Elite.Worker;
 /// </summary>
 public sealed class MessageLease : IAsyncDisposable
 {
+    /// <summary>A renewal has half the visibility left to succeed: transient failures are retried for about 30 s of it.</summary>
+    private static readonly ResiliencePipeline RenewalRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(StorageErrors.IsTransient),
+            MaxRetryAttempts = 5,
+            Delay = TimeSpan.FromSeconds(1),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+        })
+        .Build();
+
     private readonly QueueClient queue;
     private readonly TimeSpan visibility;
     private readonly CancellationTokenSource renewal = new();
@@ -30,8 +47,18 @@ public sealed class MessageLease : IAsyncDisposable
 
     public QueueMessage Message { get; }
 
+    /// <summary>Deletes the message. One already gone (its lease lapsed and another worker took it) is no error: the work is recorded idempotently.</summary>
     public Task CompleteAsync(CancellationToken cancellationToken) =>
-        EndAsync(() => queue.DeleteMessageAsync(Message.MessageId, popReceipt, cancellationToken));
+        EndAsync(async () =>
+        {
+            try
+            {
+                await queue.DeleteMessageAsync(Message.MessageId, popReceipt, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+            {
+            }
+        });
 
     /// <summary>Makes the message visible again after <paramref name="delay"/> (a retry later, without counting as a failure of this worker).</summary>
     public Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
@@ -121,12 +148,18 @@ public sealed class MessageLease : IAsyncDisposable
             try
             {
                 if (ended) return;
-                var receipt = await queue.UpdateMessageAsync(Message.MessageId, popReceipt, visibilityTimeout: visibility, cancellationToken: cancellationToken);
+                var receipt = await RenewalRetry.ExecuteAsync(
+                    async token => await queue.UpdateMessageAsync(Message.MessageId, popReceipt, visibilityTimeout: visibility, cancellationToken: token),
+                    cancellationToken);
                 popReceipt = receipt.Value.PopReceipt;
             }
-            catch (Azure.RequestFailedException)
+            catch (RequestFailedException e) when (!StorageErrors.IsTransient(e))
             {
                 return; // gone or taken over after a lapse: nothing left to keep invisible
+            }
+            catch (Exception e) when (StorageErrors.IsTransient(e))
+            {
+                // Still failing after the retries: try again at the next interval, while the message may still be ours.
             }
             finally
             {

@@ -18,7 +18,7 @@ public static class WorkerHost
         builder.Services.AddSingleton(services => new ConceptCache(services.GetRequiredService<IOptions<WorkerOptions>>().Value.ConceptCacheSize));
         builder.Services.AddHostedService<EncodeWorker>();
         builder.Services.AddHostedService<GenerateWorker>();
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromMinutes(5)); // lets a batch in hand finish on SIGTERM
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(WorkerOptions.ShutdownSeconds)); // lets a batch in hand finish on SIGTERM
         WorkerTelemetry.Add(builder.Services, builder.Configuration);
 
         var app = builder.Build();

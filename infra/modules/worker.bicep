@@ -148,6 +148,8 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
       ]
     }
     template: {
+      // SIGTERM lets the batch in hand finish: as long as the worker's own shutdown timeout (WorkerOptions.ShutdownSeconds).
+      terminationGracePeriodSeconds: 300
       initContainers: [
         {
           name: 'fetch-model-pack'

@@ -125,6 +125,18 @@ public sealed class CsvJobIntakeTests(StorageFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_quoted_field_with_a_line_break_is_one_field_as_rfc_4180_says()
+    {
+        var dog = await clients.AddConceptAsync();
+        var csv = $"concept_id,prompt,seed\n{dog},\"a photo of S\non two lines\",3\n{dog},S again,4\n";
+
+        var result = await new CsvJobIntake(clients).ProcessBlobAsync(await UploadAsync(csv), default);
+
+        Assert.Equal((2, 0, null), (result.TaskCount, result.InvalidRowCount, result.Reason));
+        Assert.Contains("a photo of S\non two lines", (await clients.TasksAsync(result.JobId)).Select(t => t.Prompt));
+    }
+
+    [Fact]
     public async Task A_runaway_row_stops_the_reading_and_the_rows_before_it_run()
     {
         var dog = await clients.AddConceptAsync();

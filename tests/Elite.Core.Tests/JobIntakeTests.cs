@@ -124,7 +124,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         // and one task of the lost batches already finished by a worker that got a message anyway.
         await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
         var jobs = clients.Table(StorageNames.Tables.Jobs);
-        await jobs.UpdateAsync<JobRow>(jobId, JobRow.RowKeyValue, j => j with { EnqueuedCount = 100 });
+        await jobs.UpdateAsync<JobRow>(jobId, JobRow.RowKeyValue, j => j with { EnqueuedCount = 100, IntakeComplete = false });
         await clients.Table(StorageNames.Tables.Tasks).UpdateAsync<TaskRow>(jobId, "000120", t => t with { Status = ImageTaskStatus.Succeeded });
 
         var retry = await intake.SubmitAsync(Submission(conceptId, images: 250), key, default);
@@ -136,6 +136,39 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         Assert.Equal(250, tasks.Count);
         Assert.Equal(ImageTaskStatus.Succeeded, tasks.Single(t => t.TaskId == "000120").Status);
         Assert.Equal(250, (await clients.JobAsync(jobId)).EnqueuedCount);
+    }
+
+    [Fact]
+    public async Task An_interrupted_submission_cannot_end_and_its_retry_finishes_it_even_after_its_concept_was_rejected()
+    {
+        var conceptId = await clients.AddConceptAsync();
+        var intake = new JobIntake(clients);
+        var key = "cut-" + Guid.NewGuid();
+        using var cut = new CancellationTokenSource();
+        var submitting = intake.SubmitAsync(Submission(conceptId, images: 1000), key, cut.Token);
+        string? jobId = null;
+        while (jobId is null)
+        {
+            await Task.Delay(10);
+            var claim = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<IdempotencyRow>(IdempotencyRow.PartitionKeyFor(key), IdempotencyRow.RowKeyValue);
+            if (claim is not null && await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(claim.JobId, JobRow.RowKeyValue) is { EnqueuedCount: >= 100 })
+            {
+                jobId = claim.JobId;
+            }
+        }
+
+        await cut.CancelAsync(); // the caller's connection dropped after the first batches
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => submitting);
+        var interrupted = await clients.JobAsync(jobId);
+        Assert.True(interrupted.EnqueuedCount < 1000);
+        Assert.False(interrupted.IntakeComplete); // so the job cannot end, or send its webhook, with tasks missing
+
+        await clients.Table(StorageNames.Tables.Concepts).UpdateAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue, c => c with { Status = ConceptStatus.Rejected, Reason = "a new photo was refused" });
+        var retry = await intake.SubmitAsync(Submission(conceptId, images: 1000), key, default);
+
+        Assert.Equal((SubmitOutcome.Repeated, jobId), (retry.Outcome, retry.JobId));
+        var job = await clients.JobAsync(jobId);
+        Assert.Equal((true, 1000, 1000), (job.IntakeComplete, job.EnqueuedCount, job.TaskCount));
     }
 
     [Fact]

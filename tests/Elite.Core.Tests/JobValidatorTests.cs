@@ -107,6 +107,32 @@ public sealed class JobValidatorTests
         Assert.Contains("at most 255", JobValidator.CheckIdempotencyKey(new string('k', 256), JobLimits.Default));
     }
 
+    [Theory]
+    [InlineData("a photo of a dog", "does not name the concept")] // found at intake, not by the worker hours later
+    [InlineData("S and S", "2 times")]
+    [InlineData("S with a \0 inside", "control character U+0000")] // no PNG text can hold it
+    [InlineData("S’s dog isn’t here, “quoted”", null)] // pasted from a word processor: ’ is an apostrophe, as ftfy reads it
+    [InlineData("a dog's toy and S", null)]
+    [InlineData("S, close-up\non two lines", null)]
+    public void A_prompt_names_the_concept_once_as_a_word_and_holds_no_control_character(string prompt, string? problem)
+    {
+        var found = JobValidator.CheckPrompt(prompt, required: true, JobLimits.Default);
+
+        if (problem is null) Assert.Null(found);
+        else Assert.Contains(problem, found);
+    }
+
+    [Fact]
+    public void A_body_of_bad_seeds_is_described_up_to_the_report_limit_then_counted()
+    {
+        var submission = new JobSubmission { ConceptId = "dog-1", Prompts = [new PromptRequest { Prompt = "a photo of S", Seeds = [.. Enumerable.Repeat(-1L, 5000)] }] };
+
+        var problems = JobValidator.Validate(submission, new JobLimits { MaxImagesPerJob = 10_000 });
+
+        Assert.Equal(JobLimits.Default.MaxReportedProblems + 1, problems.Count);
+        Assert.Equal(("prompts", $"{5000 - JobLimits.Default.MaxReportedProblems} more seeds are outside 0-{JobLimits.Default.MaxSeed}"), (problems[^1].Field, problems[^1].Message));
+    }
+
     [Fact]
     public async Task Json_uses_web_casing_and_refuses_unknown_fields_bad_types_and_oversized_bodies()
     {
@@ -122,6 +148,8 @@ public sealed class JobValidatorTests
 
         var unknown = Assert.Single((await Read("""{"conceptId":"dog-1","prompts":[{"prompt":"S","negative_prompt":"x"}]}""")).Problems);
         Assert.Contains("negative_prompt", unknown.Field + unknown.Message);
+        Assert.Equal("is not a field of a prompt; the fields are prompt, negativePrompt, seeds, count", unknown.Message); // no .NET type names
+        Assert.Contains("the fields are conceptId, prompts, steps", Assert.Single((await Read("""{"concept":"dog-1"}""")).Problems).Message);
 
         var badType = Assert.Single((await Read("""{"conceptId":"dog-1","prompts":[{"prompt":"S"}],"steps":"many"}""")).Problems);
         Assert.Equal("steps", badType.Field);

@@ -39,6 +39,18 @@ public sealed class WebhookUrlPolicyTests
     }
 
     [Theory]
+    [InlineData(300, 10)] // a name longer than DNS allows made Dns.GetHostAddressesAsync throw: a 500, not a refusal
+    [InlineData(3, 64)] // a label longer than 63 characters
+    public async Task A_host_name_longer_than_dns_allows_is_refused_with_a_reason(int labels, int labelLength)
+    {
+        var host = string.Join('.', Enumerable.Repeat(new string('a', labelLength), labels / labelLength + 1)) + ".com";
+        var check = await strict.CheckAsync($"https://{host}/hook", default);
+
+        Assert.False(check.Allowed);
+        Assert.Contains("DNS allows", check.Reason);
+    }
+
+    [Theory]
     [InlineData("https://93.184.215.14/hooks/elite")]
     [InlineData("http://8.8.8.8:8080/")]
     [InlineData("https://[2606:4700:4700::1111]/hook")]

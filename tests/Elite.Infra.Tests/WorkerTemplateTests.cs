@@ -29,6 +29,9 @@ public sealed class WorkerTemplateTests(CompiledInfra infra)
         var all = containers.Concat(app.Properties["template"]!["initContainers"]!.AsArray()).ToList();
         Assert.Equal(cpu, all.Sum(c => (int)c!["resources"]!["cpu"]!));
         Assert.Equal(memoryGi, all.Sum(c => int.Parse(((string)c!["resources"]!["memory"]!).TrimEnd('G', 'i'), System.Globalization.CultureInfo.InvariantCulture)));
+
+        // A replica stopped with SIGTERM is killed after its grace period (30 s by default): the worker's batch needs its own timeout.
+        Assert.Equal(Elite.Core.Configuration.WorkerOptions.ShutdownSeconds, (int)app.Properties["template"]!["terminationGracePeriodSeconds"]!);
     }
 
     [Fact]

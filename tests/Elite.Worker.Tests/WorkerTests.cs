@@ -179,6 +179,112 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
         Assert.Contains("placeholder", failed.Reason);
     }
 
+    [Fact]
+    public async Task A_redelivered_task_whose_worker_died_after_its_row_turned_final_still_counts_and_completes_the_job_once()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        var messages = await CreateJobAsync(jobId, conceptId, ["a photo of S"]);
+        // The first worker made the task row final, then died before counting it on the job (SIGKILL, a Table 503).
+        var tasks = clients.Table(StorageNames.Tables.Tasks);
+        await tasks.UpdateEntityAsync((await TasksAsync(jobId)).Single() with { Status = ImageTaskStatus.Succeeded, ResultBlob = BlobPaths.Result(jobId, "000000") }, Azure.ETag.All);
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 1), default);
+        await Send(StorageNames.Queues.Generate, messages[0]);
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 1), default);
+
+        var job = await JobAsync(jobId);
+        Assert.Equal((JobStatus.Succeeded, 1, true), (job.Status, job.SucceededCount, job.CompletionEventSent));
+        Assert.Equal(1, await CountAsync(StorageNames.Queues.JobEvents));
+    }
+
+    [Fact]
+    public async Task A_task_whose_image_cannot_be_stored_fails_alone_with_its_reason_and_its_batch_runs()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of S", "S with a \0 inside", "S on a bike"]);
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 3), default);
+
+        var job = await JobAsync(jobId);
+        Assert.Equal((JobStatus.PartiallySucceeded, 2, 1), (job.Status, job.SucceededCount, job.FailedCount));
+        Assert.Contains("NUL", (await TasksAsync(jobId)).Single(t => t.Status == ImageTaskStatus.Failed).Reason);
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Generate));
+        var properties = await clients.Container(StorageNames.Containers.Results).GetBlobClient(BlobPaths.Result(jobId, "000000")).GetPropertiesAsync();
+        Assert.Equal("image/png", properties.Value.ContentType); // a browser shows it instead of downloading it
+    }
+
+    [Fact]
+    public async Task Messages_whose_task_or_job_is_gone_go_to_the_poison_queue_and_the_rest_of_their_batch_runs()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of S"]);
+        var parameters = new GenerationParameters("a photo of S", "", 1, Steps: 2);
+        await Send(StorageNames.Queues.Generate, new GenerateTask(jobId, "000099", conceptId, parameters)); // no task row
+        var orphanJob = NewId();
+        await clients.Table(StorageNames.Tables.Tasks).UpsertEntityAsync(TaskRow.Queued(orphanJob, "000000", conceptId, parameters, sourceLine: null));
+        await Send(StorageNames.Queues.Generate, new GenerateTask(orphanJob, "000000", conceptId, parameters)); // no job row
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 3), default);
+
+        Assert.Equal(JobStatus.Succeeded, (await JobAsync(jobId)).Status);
+        Assert.Equal(2, await CountAsync(StorageNames.Queues.GeneratePoison));
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Generate));
+    }
+
+    [Fact]
+    public async Task A_concept_whose_embedding_is_gone_fails_its_tasks_with_the_reason_and_not_the_others()
+    {
+        var ready = await ReadyConceptAsync();
+        var broken = await ReadyConceptAsync();
+        await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient((await ConceptAsync(broken)).EmbeddingBlob).DeleteAsync();
+        var jobId = NewId();
+        var brokenJob = NewId();
+        await CreateJobAsync(jobId, ready, ["a photo of S"]);
+        await CreateJobAsync(brokenJob, broken, ["a photo of S"]);
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 2), default);
+
+        Assert.Equal(JobStatus.Succeeded, (await JobAsync(jobId)).Status);
+        Assert.Equal(JobStatus.Failed, (await JobAsync(brokenJob)).Status);
+        Assert.Contains("could not be read", (await TasksAsync(brokenJob)).Single().Reason);
+    }
+
+    [Fact]
+    public async Task A_stale_encode_request_does_not_revive_a_concept_rejected_since()
+    {
+        var conceptId = NewId();
+        var good = BlobPaths.ConceptFile(conceptId, "photo.png");
+        await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(good).UploadAsync(new BinaryData(await File.ReadAllBytesAsync(WorkerFixture.Asset("chelsea.png"))), overwrite: true);
+        await Send(StorageNames.Queues.Encode, new EncodeRequest(conceptId, good, null)); // requested for the good photo...
+        // ...then an oversized photo replaced it before the encoder ran: the intake rejected the concept.
+        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = ConceptStatus.Rejected, Reason = "photo.png: the file is 30,000,000 bytes", ImageBlob = "" });
+
+        await fixture.EncodeWorker().ProcessAsync((await TakeAsync(StorageNames.Queues.Encode, 1)).Single(), default);
+
+        var concept = await ConceptAsync(conceptId);
+        Assert.Equal((ConceptStatus.Rejected, "photo.png: the file is 30,000,000 bytes"), (concept.Status, concept.Reason));
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Encode));
+    }
+
+    [Fact]
+    public async Task An_upload_replaced_after_it_was_registered_is_not_encoded_from_its_new_bytes()
+    {
+        var conceptId = NewId();
+        var blob = clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, "photo.png"));
+        var registered = await blob.UploadAsync(new BinaryData(await File.ReadAllBytesAsync(WorkerFixture.Asset("chelsea.png"))), overwrite: true);
+        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = ConceptStatus.Pending, ImageBlob = blob.Name, ImageETag = registered.Value.ETag.ToString() });
+        await blob.UploadAsync(new BinaryData(await File.ReadAllBytesAsync(WorkerFixture.Asset("coffee.png"))), overwrite: true); // its own event follows
+        await Send(StorageNames.Queues.Encode, new EncodeRequest(conceptId, blob.Name, null));
+
+        await fixture.EncodeWorker().ProcessAsync((await TakeAsync(StorageNames.Queues.Encode, 1)).Single(), default);
+
+        Assert.Equal(ConceptStatus.Pending, (await ConceptAsync(conceptId)).Status);
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Encode));
+    }
+
     private static string NewId() => Guid.NewGuid().ToString("N")[..16];
 
     private async Task EncodeAsync(string conceptId, byte[] image)

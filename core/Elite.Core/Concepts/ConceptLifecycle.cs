@@ -162,21 +162,18 @@ public sealed class ConceptLifecycle(StorageClients clients)
     public Task<bool> MarkFailedAsync(ConceptRow read, string reason, CancellationToken cancellationToken) =>
         SaveEncoderResultAsync(read, read with { Status = ConceptStatus.Failed, Reason = reason }, cancellationToken);
 
-    /// <returns>False when the result was dropped: the concept changed (a new upload) while it was encoded.</returns>
+    /// <returns>False when the result was dropped: the concept changed (a new upload, or a rejected one) while it was encoded.</returns>
     private async Task<bool> SaveEncoderResultAsync(ConceptRow read, ConceptRow updated, CancellationToken cancellationToken)
     {
-        if (read.ETag == default)
-        {
-            return (await _concepts.AddOrGetAsync(updated, cancellationToken)).Added;
-        }
-
         if (await _concepts.TryReplaceAsync(updated, cancellationToken))
         {
             return true;
         }
 
+        // A mark (Pending for this encoding, EncodeRequested) leaves the result standing; a rejection never does, even
+        // of a mask that left the photo's and the old mask's names and ETags as they were.
         var current = await GetAsync(read.ConceptId, cancellationToken);
-        return current is not null && SameUpload(current, read)
+        return current is { Status: ConceptStatus.Pending or ConceptStatus.Ready } && SameUpload(current, read)
             && await _concepts.TryReplaceAsync(updated with { ETag = current.ETag, EncodeRequested = current.EncodeRequested }, cancellationToken);
     }
 

@@ -7,6 +7,9 @@ public sealed class WorkerOptions
 {
     public const string SectionName = "Worker";
 
+    /// <summary>How long a stopping worker (SIGTERM) has to finish the batch in hand; the Container App's grace period is the same.</summary>
+    public const int ShutdownSeconds = 300;
+
     /// <summary>The model pack folder; verified against its manifest before the worker takes work.</summary>
     [Required]
     public string PackDirectory { get; set; } = "";

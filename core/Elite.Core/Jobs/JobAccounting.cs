@@ -54,6 +54,22 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
     }
 
     /// <summary>
+    /// An attempt at a task failed in a way that a later delivery may not (storage, the accelerator): the cause is kept
+    /// on the task row, so that the task's final reason can name it if every attempt fails. Best effort: a failure to
+    /// record it is left to the next attempt.
+    /// </summary>
+    public async Task RecordAttemptErrorAsync(string jobId, string taskId, string error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _tasks.UpdateAsync<TaskRow>(jobId, taskId, t => t.IsFinal ? null : t with { Reason = error }, cancellationToken);
+        }
+        catch (Exception e) when (StorageErrors.IsTransient(e))
+        {
+        }
+    }
+
+    /// <summary>
     /// The worker finished a task (for good: a failure it will retry is not a result). Sets the task row final,
     /// counts it on the job once, and when it was the job's last result, makes the job final and enqueues its
     /// <c>completed</c> event. A succeeded task without <paramref name="resultBlob"/> gets <see cref="BlobPaths.Result"/>.

@@ -47,6 +47,34 @@ internal sealed class JobCompletion(StorageClients clients, TimeProvider time)
     }
 
     /// <summary>
+    /// The intake has written every task of the job (<paramref name="withIntakeResult"/> adds what it found, such as a
+    /// CSV's counts): the job may end now, since its tasks may all have run already, and its event is sent if so.
+    /// Until then a job cannot end, so one whose intake stopped part-way never claims to be complete.
+    /// </summary>
+    public async Task<JobRow> FinishIntakeAsync(string jobId, Func<JobRow, JobRow> withIntakeResult, CancellationToken cancellationToken)
+    {
+        var madeFinal = false;
+        var job = await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
+            jobId,
+            JobRow.RowKeyValue,
+            row =>
+            {
+                madeFinal = false;
+                if (row.IntakeComplete)
+                {
+                    return null;
+                }
+
+                var finished = CompleteIfDone(withIntakeResult(row) with { IntakeComplete = true }, ByIntake);
+                madeFinal = finished.IsFinal;
+                return finished;
+            },
+            cancellationToken) ?? throw new InvalidOperationException($"job {jobId} disappeared during its intake");
+        await SendIfOwedAsync(job, ByIntake, madeFinal, cancellationToken);
+        return job;
+    }
+
+    /// <summary>
     /// Sends the completion event if it falls to <paramref name="completedBy"/>: at once when this caller's write
     /// made the job final (<paramref name="madeFinal"/>), otherwise after the running claim has lapsed unsent.
     /// </summary>

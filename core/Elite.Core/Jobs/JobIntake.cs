@@ -36,12 +36,15 @@ public sealed record JobSubmitResult(SubmitOutcome Outcome, string? JobId, int T
 /// <para>Crash safety: the job row, then the task rows, then the messages, checkpointed per batch of 100 in
 /// <see cref="JobRow.EnqueuedCount"/>. A retry with the same key after a failure part-way resumes after the
 /// checkpoint: rows are never duplicated; messages of the interrupted batch may be sent twice, which the worker
-/// tolerates (<see cref="JobAccounting"/> counts a task once). Without a key a retry is a new job.</para>
+/// tolerates (<see cref="JobAccounting"/> counts a task once). The job is marked complete in intake only after its
+/// last message, so it cannot end (or send its webhook) with tasks missing. Without a key a retry is a new job, and
+/// the interrupted one stays open with IntakeComplete false.</para>
 /// </remarks>
 public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, TimeProvider? time = null)
 {
     private readonly JobLimits _limits = limits ?? JobLimits.Default;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
 
     /// <param name="webhookUrls">When given, a webhook URL is also checked against it (with DNS) at submission, so the caller learns at once; delivery checks again.</param>
     public async Task<JobSubmitResult> SubmitAsync(JobSubmission submission, string? idempotencyKey, CancellationToken cancellationToken)
@@ -77,7 +80,8 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
             }
         }
 
-        if (await new ConceptGate(new ConceptLifecycle(clients)).ProblemAsync(submission.ConceptId!, cancellationToken) is { } conceptProblem)
+        // A key seen before was claimed after its concept passed: the job it names is finished whatever the concept is now.
+        if (!repeated && await new ConceptGate(new ConceptLifecycle(clients)).ProblemAsync(submission.ConceptId!, cancellationToken) is { } conceptProblem)
         {
             return new(SubmitOutcome.Invalid, null, 0, [new("conceptId", conceptProblem)]);
         }
@@ -101,6 +105,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
         }
 
         await writer.FlushAsync(cancellationToken);
+        await _completion.FinishIntakeAsync(jobId, row => row, cancellationToken);
         return new(repeated ? SubmitOutcome.Repeated : SubmitOutcome.Accepted, jobId, tasks.Count, []);
     }
 
@@ -121,7 +126,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
         }
 
         var job = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(claim.JobId, JobRow.RowKeyValue, cancellationToken);
-        return job is not null && job.EnqueuedCount >= job.TaskCount
+        return job is { IntakeComplete: true }
             ? new(SubmitOutcome.Repeated, claim.JobId, taskCount, [])
             : null;
     }
@@ -139,7 +144,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
             Status = JobStatus.Queued,
             Source = "http",
             TaskCount = taskCount,
-            IntakeComplete = true, // every task is known now, and a task that is not queued yet cannot finish
+            IntakeComplete = false, // until every task is queued: the job cannot end before (JobCompletion.FinishIntakeAsync)
             WebhookUrl = submission.WebhookUrl,
             IdempotencyKey = idempotencyKey,
             CreatedAt = _time.GetUtcNow(),

@@ -77,6 +77,13 @@ public static class JobSubmissionJson
             var submission = JsonSerializer.Deserialize<JobSubmission>(json, Options);
             return submission is null ? Refused("body", "is null: send the job as a JSON object") : new(submission, []);
         }
+        catch (JsonException e) when (e.Message.Contains("could not be mapped", StringComparison.Ordinal) && e.Path is { Length: > 1 } unknownPath)
+        {
+            // A misspelt field: name it and the fields the contract has, not .NET's type names.
+            var field = unknownPath.TrimStart('$', '.');
+            var (owner, fields) = field.Contains("prompts[", StringComparison.Ordinal) ? ("a prompt", PromptFields) : ("a job", JobFields);
+            return Refused(field, $"is not a field of {owner}; the fields are {fields}");
+        }
         catch (JsonException e)
         {
             var field = e.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
@@ -84,6 +91,11 @@ public static class JobSubmissionJson
             return Refused(field, $"is not valid here ({reason})");
         }
     }
+
+    private static readonly string JobFields = FieldsOf<JobSubmission>();
+    private static readonly string PromptFields = FieldsOf<PromptRequest>();
+
+    private static string FieldsOf<T>() => string.Join(", ", typeof(T).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)));
 
     private static JobSubmissionRead Refused(string field, string message) => new(null, [new ValidationProblem(field, message)]);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Elite.Contracts.Generation;
+using Elite.Contracts.Text;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
 
@@ -48,6 +49,7 @@ public static class JobValidator
         }
 
         long images = 0;
+        var badSeeds = 0; // described one by one up to MaxReportedProblems, as the CSV path does, then counted
         for (var i = 0; i < prompts.Count; i++)
         {
             var at = $"prompts[{i}]";
@@ -81,7 +83,7 @@ public static class JobValidator
 
                 for (var j = 0; j < seeds.Count; j++)
                 {
-                    if (CheckSeed(seeds[j], limits) is { } seedProblem)
+                    if (CheckSeed(seeds[j], limits) is { } seedProblem && ++badSeeds <= limits.MaxReportedProblems)
                     {
                         problems.Add(new($"{at}.seeds[{j}]", seedProblem));
                     }
@@ -102,6 +104,11 @@ public static class JobValidator
             {
                 images += 1;
             }
+        }
+
+        if (badSeeds > limits.MaxReportedProblems)
+        {
+            problems.Add(new("prompts", $"{badSeeds - limits.MaxReportedProblems} more seeds are outside 0-{limits.MaxSeed}"));
         }
 
         if (images > limits.MaxImagesPerJob)
@@ -134,10 +141,35 @@ public static class JobValidator
         : ResourceId.IsValid(conceptId) ? null
         : $"'{Shorten(conceptId)}' is not a concept id: use 1-{ResourceId.MaxLength} letters, digits, '-', '_' or '.', starting with a letter or digit";
 
+    /// <summary>A prompt (<paramref name="required"/>, it names the concept once) or a negative prompt.</summary>
     public static string? CheckPrompt(string? prompt, bool required, JobLimits limits) =>
         string.IsNullOrWhiteSpace(prompt) ? (required ? "is required" : null)
         : prompt.Length > limits.MaxPromptLength ? $"is {prompt.Length} characters long; at most {limits.MaxPromptLength} are allowed"
+        : ControlCharacter(prompt) is { } control ? $"contains the control character U+{(int)control:X4}"
+        : required ? CheckPlaceholder(prompt)
         : null;
+
+    /// <summary>A control character other than white space (which CLIP collapses): it has no place in a prompt, and no PNG text holds U+0000.</summary>
+    private static char? ControlCharacter(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && !char.IsWhiteSpace(c)) return c;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The placeholder must stand in a prompt exactly once as a word of its own: found here, by CLIP's word rule,
+    /// rather than hours later by the worker's tokenizer.
+    /// </summary>
+    private static string? CheckPlaceholder(string prompt) => ClipText.PlaceholderCount(prompt) switch
+    {
+        1 => null,
+        0 => $"does not name the concept: write the placeholder {TokenLimits.Placeholder} as a word of its own, as in \"a photo of {TokenLimits.Placeholder} on the beach\"",
+        var count => $"names the placeholder {TokenLimits.Placeholder} {count} times; it must appear exactly once",
+    };
 
     public static string? CheckSteps(int steps, JobLimits limits) =>
         steps >= limits.MinSteps && steps <= limits.MaxSteps ? null : $"{steps} is outside {limits.MinSteps}-{limits.MaxSteps}";

@@ -13,11 +13,19 @@ public sealed class StorageClients
     {
         // The Functions and WebJobs queue triggers read Base64 bodies; every producer must write them.
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var blobOptions = new BlobClientOptions();
+        var tableOptions = new TableClientOptions();
+        if (connection.InjectedFaultRate > 0)
+        {
+            var faults = new StorageFaultPolicy(connection.InjectedFaultRate);
+            foreach (ClientOptions options in new ClientOptions[] { queueOptions, blobOptions, tableOptions }) options.AddPolicy(faults, HttpPipelinePosition.PerCall);
+        }
+
         if (connection.ConnectionString is { } connectionString)
         {
-            Blobs = new BlobServiceClient(connectionString);
+            Blobs = new BlobServiceClient(connectionString, blobOptions);
             Queues = new QueueServiceClient(connectionString, queueOptions);
-            Tables = new TableServiceClient(connectionString);
+            Tables = new TableServiceClient(connectionString, tableOptions);
         }
         else
         {
@@ -25,9 +33,9 @@ public sealed class StorageClients
                 connection.ManagedIdentityClientId is { } clientId
                     ? ManagedIdentityId.FromUserAssignedClientId(clientId)
                     : ManagedIdentityId.SystemAssigned);
-            Blobs = new BlobServiceClient(connection.BlobServiceUri, credential);
+            Blobs = new BlobServiceClient(connection.BlobServiceUri, credential, blobOptions);
             Queues = new QueueServiceClient(connection.QueueServiceUri, credential, queueOptions);
-            Tables = new TableServiceClient(connection.TableServiceUri, credential);
+            Tables = new TableServiceClient(connection.TableServiceUri, credential, tableOptions);
         }
     }
 

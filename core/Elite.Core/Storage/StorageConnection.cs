@@ -23,14 +23,21 @@ public sealed record StorageConnection
     /// <summary>Client id of a user-assigned managed identity; null means the system-assigned identity.</summary>
     public string? ManagedIdentityClientId { get; init; }
 
+    /// <summary>
+    /// The share of storage calls failed on purpose (<see cref="StorageFaultPolicy"/>), from <c>EliteStorage__injectedFaultRate</c>:
+    /// for the fault run (<c>elite bench faults</c>), never set in a deployment.
+    /// </summary>
+    public double InjectedFaultRate { get; init; }
+
     public static StorageConnection FromConfiguration(IConfiguration configuration, string settingName = SettingName)
     {
+        var section = configuration.GetSection(settingName);
+        var faultRate = double.TryParse(section["injectedFaultRate"], System.Globalization.CultureInfo.InvariantCulture, out var rate) ? rate : 0;
         if (configuration[settingName] is { Length: > 0 } connectionString)
         {
-            return new StorageConnection { ConnectionString = connectionString };
+            return new StorageConnection { ConnectionString = connectionString, InjectedFaultRate = faultRate };
         }
 
-        var section = configuration.GetSection(settingName);
         var account = section["accountName"];
         Uri? Endpoint(string key, string service) =>
             section[key] is { Length: > 0 } uri ? new Uri(uri)
@@ -43,6 +50,7 @@ public sealed record StorageConnection
             QueueServiceUri = Endpoint("queueServiceUri", "queue"),
             TableServiceUri = Endpoint("tableServiceUri", "table"),
             ManagedIdentityClientId = section["clientId"] is { Length: > 0 } clientId ? clientId : null,
+            InjectedFaultRate = faultRate,
         };
         if (connection.BlobServiceUri is null || connection.QueueServiceUri is null || connection.TableServiceUri is null)
         {

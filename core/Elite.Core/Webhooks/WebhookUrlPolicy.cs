@@ -58,7 +58,22 @@ public sealed class WebhookUrlPolicy(bool allowPrivateAddresses)
             return "has no host";
         }
 
+        if (uri.HostNameType is not (UriHostNameType.IPv4 or UriHostNameType.IPv6) && DnsNameProblem(uri.IdnHost) is { } nameProblem)
+        {
+            return nameProblem;
+        }
+
         return uri.UserInfo.Length > 0 ? "must not carry credentials" : null;
+    }
+
+    /// <summary>Why a host name cannot be resolved at all (RFC 1035's limits), or null.</summary>
+    private static string? DnsNameProblem(string host)
+    {
+        const int MaxName = 253, MaxLabel = 63;
+        var name = host.TrimEnd('.');
+        return name.Length > MaxName ? $"has a host name of {name.Length} characters; DNS allows at most {MaxName}"
+            : name.Split('.').Any(label => label.Length > MaxLabel) ? $"has a host name label longer than {MaxLabel} characters, more than DNS allows"
+            : null;
     }
 
     /// <summary>Checks the URL, resolving its host name and checking every address it has.</summary>

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Elite.Contracts.Packs;
 using Elite.Contracts.Text;
 using Microsoft.ML.Tokenizers;
@@ -15,7 +14,7 @@ namespace Elite.Inference.Text;
 /// It counts where CLIP's pre-tokeniser makes it a word of its own, compared after normalisation (so "s" matches "S"):
 /// "S," "(S)" "S's" "S-shaped" contain it, "Sam" and "Sks" do not.
 /// </remarks>
-public sealed partial class ClipTokenizer
+public sealed class ClipTokenizer
 {
     public const int VocabularySize = ClipVocabulary.EndOfTextId + 1;
 
@@ -46,7 +45,7 @@ public sealed partial class ClipTokenizer
             Merges = vocabulary.Merges,
             SpecialTokens = ClipVocabulary.SpecialTokens,
             Normalizer = ClipNormalizer.Instance,
-            PreTokenizer = new RegexPreTokenizer(ClipWords(), ClipVocabulary.SpecialTokens),
+            PreTokenizer = new RegexPreTokenizer(ClipText.Words(), ClipVocabulary.SpecialTokens),
             EndOfWordSuffix = ClipVocabulary.EndOfWord,
             ByteLevel = true,
         };
@@ -130,9 +129,4 @@ public sealed partial class ClipTokenizer
         if (kept + 1 < ids.Length) ids[kept + 1] = _settings.Eos;
         return ids;
     }
-
-    /// <summary>CLIP's pre-tokenisation pattern; digits are split one by one.</summary>
-    [GeneratedRegex(@"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex ClipWords();
 }

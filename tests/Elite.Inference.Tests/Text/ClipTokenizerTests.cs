@@ -34,6 +34,16 @@ public sealed class ClipTokenizerTests(TokenizerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public void Curly_quotes_give_the_ids_of_straight_ones_as_ftfy_straightens_them()
+    {
+        var curly = fixture.Tokenizer.Encode("S’s dog isn’t “here” ‘now’");
+        var straight = fixture.Tokenizer.Encode("S's dog isn't \"here\" 'now'");
+
+        Assert.Equal(straight.Ids, curly.Ids);
+        Assert.Equal(1, curly.PlaceholderIndex);
+    }
+
+    [Fact]
     public void Plain_prompt_matches_the_reference_ids()
     {
         Assert.Equal(Padded(A, Photo, Of, A, Cat), _tokenizer.EncodeWithoutPlaceholder("a photo of a cat"));

@@ -97,33 +97,16 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
 
     private async Task<CsvJobResult> FinishAsync(string jobId, CsvReadOutcome outcome, CancellationToken cancellationToken)
     {
-        var madeFinal = false;
-        var job = await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
+        var job = await _completion.FinishIntakeAsync(
             jobId,
-            JobRow.RowKeyValue,
-            row =>
+            row => row with
             {
-                madeFinal = false;
-                if (row.IntakeComplete)
-                {
-                    return null;
-                }
-
-                var finished = _completion.CompleteIfDone(
-                    row with
-                    {
-                        TaskCount = outcome.TaskCount,
-                        InvalidRowCount = outcome.InvalidRowCount,
-                        RowsNotRead = outcome.RowsNotRead,
-                        Reason = outcome.Reason,
-                        IntakeComplete = true,
-                    },
-                    JobCompletion.ByIntake);
-                madeFinal = finished.IsFinal;
-                return finished;
+                TaskCount = outcome.TaskCount,
+                InvalidRowCount = outcome.InvalidRowCount,
+                RowsNotRead = outcome.RowsNotRead,
+                Reason = outcome.Reason,
             },
-            cancellationToken) ?? throw new InvalidOperationException($"job {jobId} disappeared while its CSV was read");
-        await _completion.SendIfOwedAsync(job, JobCompletion.ByIntake, madeFinal, cancellationToken);
+            cancellationToken);
         return Result(job, repeated: false);
     }
 

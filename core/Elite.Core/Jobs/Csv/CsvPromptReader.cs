@@ -30,7 +30,7 @@ internal sealed class CsvPromptReader(JobLimits limits)
             Separator = ',',
             HasHeader = false, // the first record is checked here, to say exactly what is wrong with it
             TrackLineNumbers = true,
-            AllowLineBreaksInQuotes = false, // one stray quote must not swallow the rest of the file
+            AllowLineBreaksInQuotes = true, // RFC 4180; a stray quote swallows at most MaxRecordSize, and that stops the reading
             MaxRecordSize = limits.MaxCsvFieldLength * (CsvColumns.All.Count + 1),
             OnMalformedRecord = record => malformed[record.LineNumber] = MalformedReason(record.Reason),
         };
