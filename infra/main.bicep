@@ -248,6 +248,7 @@ module eventSubscriptions 'modules/event-subscriptions.bicep' = if (enableBlobEv
   params: {
     systemTopicName: eventGrid.outputs.name
     functionAppName: functionApp.outputs.name
+    storageAccountId: dataStorage.outputs.id
   }
 }
 

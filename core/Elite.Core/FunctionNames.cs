@@ -9,4 +9,5 @@ public static class FunctionNames
     public const string GetJob = "GetJob";
     public const string GetConcept = "GetConcept";
     public const string JobEvents = "JobEvents";
+    public const string Reconcile = "Reconcile";
 }

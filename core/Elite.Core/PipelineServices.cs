@@ -1,5 +1,6 @@
 using Elite.Core.Concepts;
 using Elite.Core.Jobs;
+using Elite.Core.Reconciliation;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
 using Microsoft.Extensions.Configuration;
@@ -16,9 +17,12 @@ public static class PipelineServices
         var webhooks = WebhookOptions.FromConfiguration(configuration);
         var urlPolicy = new WebhookUrlPolicy(webhooks.AllowPrivateAddresses);
         services.AddSingleton(clients);
+        var csvJobs = new CsvJobIntake(clients, webhookUrls: urlPolicy);
+        var concepts = new ConceptIntake(clients);
         services.AddSingleton(new JobIntake(clients, webhookUrls: urlPolicy));
-        services.AddSingleton(new CsvJobIntake(clients, webhookUrls: urlPolicy));
-        services.AddSingleton(new ConceptIntake(clients));
+        services.AddSingleton(csvJobs);
+        services.AddSingleton(concepts);
+        services.AddSingleton(new Reconciler(clients, concepts, csvJobs));
         services.AddSingleton(new ResultLinks(clients));
         services.AddSingleton(new JobEventHandler(
             clients,

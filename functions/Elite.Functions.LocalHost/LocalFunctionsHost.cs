@@ -15,7 +15,9 @@ public static class LocalFunctionsHost
         builder.Configuration["AzureWebJobsStorage"] ??= builder.Configuration[StorageConnection.SettingName];
         builder.Services.AddPipelineFunctions(builder.Configuration);
         builder.Services.AddMvcCore();
-        builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>().AddSingleton<StatusFunctions>();
+        builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>().AddSingleton<StatusFunctions>()
+            .AddSingleton<ReconcilerFunctions>();
+        builder.Services.AddHostedService<LocalTimers>();
         builder.Host.ConfigureWebJobs(webJobs =>
         {
             webJobs.AddAzureStorageCoreServices();

@@ -1,6 +1,7 @@
 using System.Net;
 using Azure;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Queues.Models;
 using Elite.Contracts.Imaging;
 using Elite.Core.Concepts;
 using Elite.Core.Configuration;
@@ -29,7 +30,19 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
         var idle = new IdleBackoff();
         while (!stoppingToken.IsCancellationRequested)
         {
-            var received = await queue.ReceiveMessagesAsync(maxMessages: 1, TimeSpan.FromSeconds(settings.VisibilitySeconds), stoppingToken);
+            Response<QueueMessage[]> received;
+            try
+            {
+                received = await queue.ReceiveMessagesAsync(maxMessages: 1, TimeSpan.FromSeconds(settings.VisibilitySeconds), stoppingToken);
+            }
+            catch (Exception e) when (StorageErrors.IsTransient(e))
+            {
+                // The storage account is struggling (or restarting): wait and ask again; the consumer must not stop.
+                logger.LogWarning("Could not receive from {Queue}: {Reason}", queue.Name, e.Message);
+                await idle.WaitAsync(stoppingToken);
+                continue;
+            }
+
             if (received.Value.Length == 0)
             {
                 await idle.WaitAsync(stoppingToken);

@@ -96,6 +96,12 @@ public sealed class GenerateWorker(
 
             return [];
         }
+        catch (Exception e) when (StorageErrors.IsTransient(e))
+        {
+            // The storage account is struggling (or restarting): run what is in hand, or wait and ask again; the consumer must not stop.
+            logger.LogWarning("Could not receive from {Queue}: {Reason}", queue.Name, e.Message);
+            if (leases.Count == 0) await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
 
         return leases;
     }
@@ -215,7 +221,7 @@ public sealed class GenerateWorker(
         {
             case ConceptUse.Wait or ConceptUse.Missing when DateTimeOffset.UtcNow - (task.WaitingSince ?? DateTimeOffset.UtcNow) < TimeSpan.FromSeconds(settings.ConceptReadyDeadlineSeconds):
                 var waiting = task with { WaitingSince = task.WaitingSince ?? DateTimeOffset.UtcNow };
-                await lease.RequeueAsync(QueueMessages.Serialize(waiting), TimeSpan.FromSeconds(settings.ConceptNotReadyRetrySeconds), cancellationToken);
+                await lease.RequeueAsync(QueueMessages.Serialize(waiting), WaitBeforeNextLook(waiting.WaitingSince.Value), cancellationToken);
                 return null;
             case ConceptUse.Wait or ConceptUse.Missing:
                 await FailAsync(lease, task, $"concept {task.ConceptId} was not encoded within {settings.ConceptReadyDeadlineSeconds} s", poison: false, cancellationToken);
@@ -238,6 +244,16 @@ public sealed class GenerateWorker(
             await FailAsync(lease, task, e.Message, poison: false, cancellationToken);
             return null;
         }
+    }
+
+    /// <summary>
+    /// How long a task waiting for its concept stays away: the configured retry at first, then half the time it has
+    /// waited so far, up to five minutes, so that thousands of waiting tasks do not keep the queue (and KEDA) busy.
+    /// </summary>
+    private TimeSpan WaitBeforeNextLook(DateTimeOffset waitingSince)
+    {
+        var halfWaited = (DateTimeOffset.UtcNow - waitingSince).TotalSeconds / 2;
+        return TimeSpan.FromSeconds(Math.Clamp(halfWaited, settings.ConceptNotReadyRetrySeconds, Math.Max(settings.ConceptNotReadyRetrySeconds, 300)));
     }
 
     private async Task FailAsync(MessageLease lease, GenerateTask task, string reason, bool poison, CancellationToken cancellationToken)

@@ -5,6 +5,9 @@
 param systemTopicName string
 param functionAppName string
 
+@description('Resource id of the pipeline\'s storage account, whose dead-letter container keeps the events given up on.')
+param storageAccountId string
+
 var names = loadJsonContent('../core-names.json')
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
@@ -40,6 +43,19 @@ resource subscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025
       retryPolicy: {
         maxDeliveryAttempts: 30
         eventTimeToLiveInMinutes: 1440
+      }
+      // An event given up on is kept, not dropped; the reconciler finds its upload by listing the containers.
+      deadLetterWithResourceIdentity: {
+        identity: {
+          type: 'SystemAssigned'
+        }
+        deadLetterDestination: {
+          endpointType: 'StorageBlob'
+          properties: {
+            resourceId: storageAccountId
+            blobContainerName: names.deadLetterContainer
+          }
+        }
       }
     }
   }

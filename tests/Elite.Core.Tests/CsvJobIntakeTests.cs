@@ -137,6 +137,36 @@ public sealed class CsvJobIntakeTests(StorageFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_csv_replaced_while_it_is_read_ends_its_job_with_the_rows_read_and_says_why()
+    {
+        var dog = await clients.AddConceptAsync();
+        var csv = "concept_id,prompt\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"{dog},S number {i}\n"));
+        // What the SDK's stream, pinned to the version read (If-Match), does when a new upload replaces it mid-read.
+        await using var replaced = new ReplacedAfter(Encoding.UTF8.GetBytes(csv), bytes: 4000);
+        var source = new CsvJobSource(TestStorage.NewId("replaced"), "\"0x8DE0000000000001\"", new Dictionary<string, string>());
+
+        var result = await new CsvJobIntake(clients).ProcessAsync(source, replaced, default);
+
+        var job = await clients.JobAsync(result.JobId);
+        Assert.True(job.IntakeComplete); // before: the job stayed Queued with no reason, forever
+        Assert.True(job.RowsNotRead);
+        Assert.InRange(job.TaskCount, 1, 299);
+        Assert.Contains("replaced while it was read", job.Reason);
+    }
+
+    /// <summary>A stream that gives the first bytes of a file, then fails as a blob stream does once its version is replaced.</summary>
+    private sealed class ReplacedAfter(byte[] content, int bytes) : MemoryStream(content[..bytes])
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Position < Length ? base.ReadAsync(buffer[..Math.Min(buffer.Length, 512)], cancellationToken)
+            : throw new Azure.RequestFailedException(412, "The condition specified using HTTP conditional header(s) is not met.", "ConditionNotMet", null);
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            Position < Length ? base.Read(buffer, offset, Math.Min(count, 512))
+            : throw new Azure.RequestFailedException(412, "The condition specified using HTTP conditional header(s) is not met.", "ConditionNotMet", null);
+    }
+
+    [Fact]
     public async Task A_runaway_row_stops_the_reading_and_the_rows_before_it_run()
     {
         var dog = await clients.AddConceptAsync();

@@ -28,10 +28,11 @@ public sealed class LocalHostTests
             .Where(f => f.Function is not null)
             .Select(f => Describe(f.Function!, f.Method.GetParameters().SelectMany(p => p.GetCustomAttributes()).Single(a => a.GetType().Name.EndsWith("TriggerAttribute", StringComparison.Ordinal))))
             .Concat(LocalHttpRoutes.All.Select(r => $"{r.Function} http {r.Method} {r.Template}"))
+            .Concat(LocalTimers.All.Select(t => $"{t.Function} timer {t.Schedule}"))
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(isolated, local);
-        Assert.Equal(6, local.Count());
+        Assert.Equal(7, local.Count());
     }
 
     [Fact]
@@ -68,6 +69,7 @@ public sealed class LocalHostTests
         Isolated.HttpTriggerAttribute http => $"{function} http {string.Join(",", http.Methods ?? [])} {http.Route}",
         WebJobs.BlobTriggerAttribute blob => $"{function} blob {blob.BlobPath}",
         WebJobs.QueueTriggerAttribute queue => $"{function} queue {queue.QueueName}",
+        Isolated.TimerTriggerAttribute timer => $"{function} timer {timer.Schedule}",
         _ => throw new InvalidOperationException($"unexpected trigger {trigger.GetType()}"),
     };
 

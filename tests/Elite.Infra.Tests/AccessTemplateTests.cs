@@ -1,3 +1,4 @@
+using Elite.Core.Storage;
 using System.Text.Json.Nodes;
 using Elite.Core.Configuration;
 using Elite.Infra.Tests.Arm;
@@ -31,7 +32,14 @@ public sealed class AccessTemplateTests(CompiledInfra infra)
             Assert.Equal(["Microsoft.Storage.BlobCreated"], filter["includedEventTypes"]!.AsArray().Select(t => (string)t!));
             Assert.Equal($"/blobServices/default/containers/{trigger.Container}/", (string?)filter["subjectBeginsWith"]);
             Assert.Equal(trigger.NameSuffix, (string?)filter["subjectEndsWith"]);
+
+            // An event given up on is kept (Event Grid drops it otherwise), written with the topic's own identity.
+            var deadLetter = subscription.Properties["deadLetterWithResourceIdentity"]!;
+            Assert.Equal("SystemAssigned", (string?)deadLetter["identity"]!["type"]);
+            Assert.Equal(StorageNames.Containers.EventDeadLetters, (string?)deadLetter["deadLetterDestination"]!["properties"]!["blobContainerName"]);
         }
+
+        Assert.Equal("SystemAssigned", (string?)topic.Body["identity"]!["type"]);
 
         Assert.Contains(BlobTriggerFunctions.All, t => t.Container == "concepts");
         Assert.Contains(BlobTriggerFunctions.All, t => t.Container == "jobs" && t.NameSuffix == ".csv");

@@ -30,6 +30,7 @@ public sealed class CoreNamesFileTests
             },
             ["userUploadContainers"] = new JsonArray(StorageNames.Containers.Concepts, StorageNames.Containers.Jobs),
             ["resultsContainer"] = StorageNames.Containers.Results,
+            ["deadLetterContainer"] = StorageNames.Containers.EventDeadLetters,
             ["blobTriggers"] = new JsonArray(BlobTriggerFunctions.All.Select(t => (JsonNode?)new JsonObject
             {
                 ["functionName"] = t.FunctionName,

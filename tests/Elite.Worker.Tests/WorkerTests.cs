@@ -142,6 +142,24 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_task_that_has_waited_long_for_its_concept_comes_back_less_often()
+    {
+        var conceptId = NewId();
+        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = ConceptStatus.Pending, ImageBlob = BlobPaths.ConceptFile(conceptId, "photo.png") });
+        var jobId = NewId();
+        var task = (await CreateJobAsync(jobId, conceptId, ["a photo of S"])).Single();
+        await (await TakeAsync(StorageNames.Queues.Generate, 1)).Single().CompleteAsync(default);
+        await Send(StorageNames.Queues.Generate, task with { WaitingSince = DateTimeOffset.UtcNow.AddMinutes(-10) });
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 1), default);
+
+        // Half the time waited (5 min at most), not the 2 s retry: thousands of waiting tasks must not keep the queue busy.
+        await Task.Delay(TimeSpan.FromSeconds(fixture.Options.Value.ConceptNotReadyRetrySeconds + 2));
+        Assert.Empty((await clients.Queue(StorageNames.Queues.Generate).ReceiveMessagesAsync(maxMessages: 1)).Value);
+        Assert.Equal(ImageTaskStatus.Queued, (await TasksAsync(jobId)).Single().Status);
+    }
+
+    [Fact]
     public async Task A_concept_encoded_for_another_pack_is_encoded_again_once_and_its_task_then_runs()
     {
         var conceptId = await ReadyConceptAsync();

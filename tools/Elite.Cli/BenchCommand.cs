@@ -60,7 +60,7 @@ internal static class BenchCommand
             console.Write(table);
             return 0;
         })));
-        return new Command("bench", "Benchmarks, printing ratios measured in one run (bench ingest: ./run.sh elite bench ingest).") { generate, Encode() };
+        return new Command("bench", "Benchmarks, printing ratios measured in one run (bench ingest: ./run.sh elite bench ingest).") { generate, Encode(), BenchFaultsCommand.Create() };
     }
 
     private static Command Encode()

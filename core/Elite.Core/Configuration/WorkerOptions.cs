@@ -42,7 +42,7 @@ public sealed class WorkerOptions
     [Range(10, 3600)]
     public int VisibilitySeconds { get; set; } = 120;
 
-    /// <summary>A task whose concept is not encoded yet is retried after this delay...</summary>
+    /// <summary>A task whose concept is not encoded yet is retried after this delay, later ones after half the time it has waited (at most 5 min)...</summary>
     [Range(1, 3600)]
     public int ConceptNotReadyRetrySeconds { get; set; } = 15;
 

@@ -142,7 +142,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
         var job = new JobRow(jobId)
         {
             Status = JobStatus.Queued,
-            Source = "http",
+            Source = JobRow.HttpSource,
             TaskCount = taskCount,
             IntakeComplete = false, // until every task is queued: the job cannot end before (JobCompletion.FinishIntakeAsync)
             WebhookUrl = submission.WebhookUrl,

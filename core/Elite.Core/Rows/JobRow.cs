@@ -52,6 +52,8 @@ public enum WebhookState
 public sealed record JobRow : ITableEntity
 {
     public const string RowKeyValue = "job";
+    public const string HttpSource = "http";
+    public const string CsvSource = "csv";
 
     public JobRow() { }
 
@@ -66,7 +68,7 @@ public sealed record JobRow : ITableEntity
 
     public JobStatus Status { get; set; }
 
-    /// <summary><c>http</c> or <c>csv</c>: how the job was submitted.</summary>
+    /// <summary><see cref="HttpSource"/> or <see cref="CsvSource"/>: how the job was submitted.</summary>
     public string Source { get; set; } = "";
 
     public int TaskCount { get; set; }

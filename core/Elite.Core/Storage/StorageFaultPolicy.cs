@@ -12,6 +12,9 @@ namespace Elite.Core.Storage;
 /// </summary>
 public sealed class StorageFaultPolicy(double rate) : HttpPipelinePolicy
 {
+    /// <summary>Starts the line written for each injected fault.</summary>
+    public const string LogMarker = "injected-storage-fault:";
+
     private static long _injected;
 
     /// <summary>Faults injected in this process so far.</summary>
@@ -34,8 +37,11 @@ public sealed class StorageFaultPolicy(double rate) : HttpPipelinePolicy
     {
         if (Random.Shared.NextDouble() >= rate) return;
         Interlocked.Increment(ref _injected);
+        var timeout = Random.Shared.Next(2) == 0;
         var call = $"{message.Request.Method} {message.Request.Uri.Path}";
-        throw Random.Shared.Next(2) == 0
+        // One line per fault on stderr, so that a fault run counts them even in a process it kills.
+        Console.Error.WriteLine($"{LogMarker} {(timeout ? "timeout" : "503")} {call}");
+        throw timeout
             ? new IOException($"injected timeout: {call}")
             : new RequestFailedException((int)HttpStatusCode.ServiceUnavailable, $"injected 503 Service Unavailable: {call}");
     }

@@ -20,7 +20,10 @@ public static class StorageNames
         /// <summary>Generated images: <c>{jobId}/{taskId}.png</c>.</summary>
         public const string Results = "results";
 
-        public static IReadOnlyList<string> All { get; } = [Concepts, Jobs, Embeddings, Results];
+        /// <summary>Blob events Event Grid gave up delivering (in Azure); the reconciler registers their uploads anyway.</summary>
+        public const string EventDeadLetters = "event-dead-letters";
+
+        public static IReadOnlyList<string> All { get; } = [Concepts, Jobs, Embeddings, Results, EventDeadLetters];
     }
 
     public static class Queues

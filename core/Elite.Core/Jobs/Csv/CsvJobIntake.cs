@@ -87,7 +87,7 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
         var job = new JobRow(jobId)
         {
             Status = JobStatus.Queued,
-            Source = "csv",
+            Source = JobRow.CsvSource,
             SourceBlob = source.Name + ".csv",
             WebhookUrl = webhookUrl,
             CreatedAt = _time.GetUtcNow(),

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text;
+using Azure;
 using CsvHelper;
 
 namespace Elite.Core.Jobs;
@@ -71,6 +73,12 @@ internal sealed class CsvPromptReader(JobLimits limits)
                     accepted++;
                 }
             }
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
+        {
+            // The blob is read pinned to one version (If-Match): a new upload under the same name ends this one's reading.
+            return new(accepted, problems.Count, true,
+                problems.Describe($"the CSV was replaced while it was read: the {rows} rows read before run, and its new version is read as a job of its own"));
         }
         catch (CsvFormatException e)
         {
