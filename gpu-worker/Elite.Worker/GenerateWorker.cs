@@ -272,7 +272,8 @@ public sealed class GenerateWorker(
         if (poison) await lease.PoisonAsync(clients.Queue(StorageNames.Queues.GeneratePoison), cancellationToken);
         else await lease.CompleteAsync(cancellationToken);
         metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", poison ? "generate-poison" : "generate-failed"));
-        logger.LogWarning("Task {JobId}/{TaskId} failed: {Reason}", task.JobId, task.TaskId, reason);
+        // The reason may quote the user's prompt: it stays on the task row, out of the logs.
+        logger.LogWarning("Task {JobId}/{TaskId} failed; the reason is on its row", task.JobId, task.TaskId);
     }
 
     private sealed record ConceptLookup(ConceptAvailability Availability, ConceptEmbedding? Embedding);

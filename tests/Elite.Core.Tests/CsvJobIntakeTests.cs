@@ -180,6 +180,20 @@ public sealed class CsvJobIntakeTests(StorageFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_uploader_finds_the_job_of_a_csv_in_a_receipt_beside_it()
+    {
+        var dog = await clients.AddConceptAsync();
+        var name = await UploadAsync($"concept_id,prompt\n{dog},a photo of S\n");
+
+        var result = await new CsvJobIntake(clients).ProcessBlobAsync(name, default);
+
+        var receipt = (await clients.Container(StorageNames.Containers.Results).GetBlobClient(Elite.Core.Api.CsvJobReceipt.BlobName(name)).DownloadContentAsync()).Value;
+        Assert.Equal("application/json", receipt.Details.ContentType);
+        var read = receipt.Content.ToObjectFromJson<Elite.Core.Api.CsvJobReceipt>(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        Assert.Equal((result.JobId, $"/api/jobs/{result.JobId}"), (read.JobId, read.Status));
+    }
+
+    [Fact]
     public async Task The_job_id_follows_the_blob_version()
     {
         Assert.Equal(CsvJobIntake.JobIdFor("prompts", "\"0x1\""), CsvJobIntake.JobIdFor("prompts", "\"0x1\""));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs.Models;
+using Elite.Core.Api;
 using Elite.Core.Concepts;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -64,6 +65,7 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
 
         var (options, optionProblems) = await CsvJobOptions.ReadAsync(source.Metadata, _limits, webhookUrls, cancellationToken);
         var job = existing ?? await CreateAsync(jobId, source, options.WebhookUrl, cancellationToken);
+        await WriteReceiptAsync(source, jobId, cancellationToken);
         if (optionProblems.Count > 0)
         {
             return await FinishAsync(jobId, new CsvReadOutcome(0, 0, false, $"the blob metadata is invalid: {string.Join("; ", optionProblems)}"), cancellationToken);
@@ -94,6 +96,15 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
         };
         return (await jobs.AddOrGetAsync(job, cancellationToken)).Row; // found: a concurrent redelivery wrote it
     }
+
+    /// <summary>Tells the uploader their job (<see cref="CsvJobReceipt"/>).</summary>
+    private async Task WriteReceiptAsync(CsvJobSource source, string jobId, CancellationToken cancellationToken) =>
+        await clients.Container(StorageNames.Containers.Results).GetBlobClient(CsvJobReceipt.BlobName(source.Name)).UploadAsync(
+            BinaryData.FromObjectAsJson(CsvJobReceipt.For(jobId, source.ETag), Receipts),
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            cancellationToken);
+
+    private static readonly System.Text.Json.JsonSerializerOptions Receipts = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private async Task<CsvJobResult> FinishAsync(string jobId, CsvReadOutcome outcome, CancellationToken cancellationToken)
     {
