@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Entry point of the ELITE pipeline: setup, tests, the elite CLI and a local Azurite.
 #   ./run.sh demo               the main job end to end: Azurite, functions (local host), worker on CPU, tiny pack
+#   ./run.sh up [--pack DIR] [--fresh]   keep Azurite (data kept in .local/), the functions and a CPU worker running until Ctrl+C
 #   ./run.sh setup              install Azurite (npm), fetch the assets, restore and build
 #   ./run.sh test [FILTER]      setup, start Azurite, run every test (or those matching a dotnet test filter)
 #   ./run.sh elite ARGS...      run the elite CLI
@@ -34,7 +35,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 require_tools() {
@@ -156,11 +157,14 @@ wait_for_port() {
   done
 }
 
-# Starts Azurite on free loopback ports in a temporary folder and exports EliteStorage for it.
+# Starts Azurite on free loopback ports and exports EliteStorage for it: its data in a temporary folder, or in the
+# folder given (kept, and then stopped gracefully so that it saves what it holds).
 start_azurite() {
   local blob queue table
   read -r blob queue table < <(free_ports 3)
-  AZURITE_DIR=$(mktemp -d)
+  AZURITE_KEEP=${1:+yes}
+  AZURITE_DIR=${1:-$(mktemp -d)}
+  mkdir -p "$AZURITE_DIR"
   node_modules/.bin/azurite --silent --skipApiVersionCheck --location "$AZURITE_DIR" \
     --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
     --tableHost 127.0.0.1 --tablePort "$table" >"$AZURITE_DIR/azurite.log" 2>&1 &
@@ -170,12 +174,18 @@ start_azurite() {
   export EliteStorage="DefaultEndpointsProtocol=http;AccountName=$AZURITE_ACCOUNT;AccountKey=$AZURITE_KEY;BlobEndpoint=http://127.0.0.1:$blob/$AZURITE_ACCOUNT;QueueEndpoint=http://127.0.0.1:$queue/$AZURITE_ACCOUNT;TableEndpoint=http://127.0.0.1:$table/$AZURITE_ACCOUNT;"
 }
 
-# A normal stop takes Azurite 20-100 s; nothing in it needs keeping, so kill it.
+# A normal stop takes Azurite 20-100 s: a temporary one holds nothing worth keeping and is killed; a kept one is
+# given 20 s to save, then killed.
 stop_azurite() {
   if [ -n "${AZURITE_PID:-}" ]; then
+    if [ -n "${AZURITE_KEEP:-}" ]; then
+      kill -TERM "$AZURITE_PID" 2>/dev/null || true
+      local patience=$((SECONDS + 20))
+      while kill -0 "$AZURITE_PID" 2>/dev/null && [ $SECONDS -lt $patience ]; do sleep 0.5; done
+    fi
     kill -9 "$AZURITE_PID" 2>/dev/null || true
     wait "$AZURITE_PID" 2>/dev/null || true
-    rm -rf "$AZURITE_DIR"
+    [ -n "${AZURITE_KEEP:-}" ] || rm -rf "$AZURITE_DIR"
     AZURITE_PID=
   fi
 }
@@ -220,43 +230,101 @@ run_tests() {
   [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
 }
 
-# The demo's processes, stopped on exit whatever happens.
-DEMO_PIDS=()
-stop_demo() {
-  for pid in "${DEMO_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${DEMO_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+# The processes the demo or `up` started, stopped on exit whatever happens.
+PIPELINE_PIDS=()
+stop_pipeline() {
+  for pid in "${PIPELINE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIPELINE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   stop_azurite
+}
+
+# start_pipeline PACK LOGS SECRET: the functions on their local host and one CPU worker against $EliteStorage,
+# waited for until both answer; sets FUNCTIONS_URL and WORKER_URL.
+start_pipeline() {
+  local pack=$1 logs=$2 secret=$3 functions_port worker_port
+  mkdir -p "$logs"
+  read -r functions_port worker_port < <(free_ports 2)
+  FUNCTIONS_URL="http://127.0.0.1:$functions_port"
+  WORKER_URL="http://127.0.0.1:$worker_port"
+  Webhooks__SigningSecret="$secret" Webhooks__AllowPrivateAddresses=true \
+    dotnet "$ROOT/functions/Elite.Functions.LocalHost/bin/$CONFIGURATION/net10.0/Elite.Functions.LocalHost.dll" \
+    --urls "$FUNCTIONS_URL" >"$logs/functions.log" 2>&1 &
+  PIPELINE_PIDS+=($!)
+  Worker__PackDirectory="$pack" Worker__VocabularyPath="$ASSETS/$CLIP_BPE_FILE" Worker__MaskModelPath="$ASSETS/$U2NETP_FILE" \
+    Worker__UseCuda=false Worker__MaxBatch=4 \
+    dotnet "$ROOT/gpu-worker/Elite.Worker/bin/$CONFIGURATION/net10.0/linux-x64/Elite.Worker.dll" \
+    --urls "$WORKER_URL" >"$logs/worker.log" 2>&1 &
+  PIPELINE_PIDS+=($!)
+  local deadline=$((SECONDS + 120))
+  until curl -fsS "$WORKER_URL/healthz" >/dev/null 2>&1 && (exec 3<>"/dev/tcp/127.0.0.1/$functions_port") 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || die "the functions or the worker did not start; see $logs"
+    sleep 0.5
+  done
+}
+
+tiny_pack() {
+  local pack="$ROOT/packs/tiny"
+  [ -f "$pack/manifest.json" ] || dotnet "$CLI_DLL" models build --preset tiny --out "$pack" >&2
+  echo "$pack"
 }
 
 run_demo() {
   setup
   say "starting Azurite"
   start_azurite
-  trap stop_demo EXIT
+  trap stop_pipeline EXIT
   dotnet "$CLI_DLL" storage init >/dev/null
-  local pack="$ROOT/packs/tiny" logs secret functions_port worker_port
-  [ -f "$pack/manifest.json" ] || dotnet "$CLI_DLL" models build --preset tiny --out "$pack"
+  local pack logs secret
+  pack=$(tiny_pack)
   logs=$(mktemp -d)
   secret="whsec_$(head -c 32 /dev/urandom | base64)"
-  read -r functions_port worker_port < <(free_ports 2)
   say "starting the functions (local WebJobs host) and the worker (CPU, tiny pack); logs in $logs"
-  Webhooks__SigningSecret="$secret" Webhooks__AllowPrivateAddresses=true \
-    dotnet "$ROOT/functions/Elite.Functions.LocalHost/bin/$CONFIGURATION/net10.0/Elite.Functions.LocalHost.dll" \
-    --urls "http://127.0.0.1:$functions_port" >"$logs/functions.log" 2>&1 &
-  DEMO_PIDS+=($!)
-  Worker__PackDirectory="$pack" Worker__VocabularyPath="$ASSETS/$CLIP_BPE_FILE" Worker__MaskModelPath="$ASSETS/$U2NETP_FILE" \
-    Worker__UseCuda=false Worker__MaxBatch=4 \
-    dotnet "$ROOT/gpu-worker/Elite.Worker/bin/$CONFIGURATION/net10.0/linux-x64/Elite.Worker.dll" \
-    --urls "http://127.0.0.1:$worker_port" >"$logs/worker.log" 2>&1 &
-  DEMO_PIDS+=($!)
-  local deadline=$((SECONDS + 120))
-  until curl -fsS "http://127.0.0.1:$worker_port/healthz" >/dev/null 2>&1 && (exec 3<>"/dev/tcp/127.0.0.1/$functions_port") 2>/dev/null; do
-    [ $SECONDS -lt $deadline ] || die "the functions or the worker did not start; see $logs"
-    sleep 0.5
-  done
+  start_pipeline "$pack" "$logs" "$secret"
   say "running the demo job"
-  dotnet "$CLI_DLL" demo --api "http://127.0.0.1:$functions_port/api/" --image "$ASSETS/chelsea.png" \
+  dotnet "$CLI_DLL" demo --api "$FUNCTIONS_URL/api/" --image "$ASSETS/chelsea.png" \
     --webhook-secret "$secret" --out "$ROOT/out/demo"
+}
+
+# ./run.sh up: the local stack, kept running for a developer until Ctrl+C; its state (Azurite's data, the webhook
+# secret, logs, the lock) in .local/ (ELITE_UP_DIR elsewhere).
+run_up() {
+  local pack="" fresh=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --pack) [ -f "${2:-}/manifest.json" ] || die "up: --pack takes a model pack folder (with a manifest.json)"; pack=$(cd "$2" && pwd); shift 2 ;;
+      --fresh) fresh=yes; shift ;;
+      *) die "up: unknown option '$1' (known: --pack DIR, --fresh)" ;;
+    esac
+  done
+  local state="${ELITE_UP_DIR:-$ROOT/.local}"
+  mkdir -p "$state"
+  if [ -f "$state/up.pid" ] && kill -0 "$(cat "$state/up.pid")" 2>/dev/null; then
+    die "./run.sh up is already running (pid $(cat "$state/up.pid")); stop it with Ctrl+C where it runs"
+  fi
+  echo $$ >"$state/up.pid"
+  setup
+  [ -z "$fresh" ] || rm -rf "$state/azurite"
+  say "starting Azurite (data in $state/azurite)"
+  start_azurite "$state/azurite"
+  trap 'stop_pipeline; rm -f "$state/up.pid" "$state/up.children"' EXIT
+  trap 'exit 130' INT TERM
+  dotnet "$CLI_DLL" storage init >/dev/null
+  [ -n "$pack" ] || pack=$(tiny_pack)
+  [ -f "$state/webhook-secret" ] || echo "whsec_$(head -c 32 /dev/urandom | base64)" >"$state/webhook-secret"
+  say "starting the functions (local WebJobs host) and the worker (CPU, $(basename "$pack"))"
+  start_pipeline "$pack" "$state/logs" "$(cat "$state/webhook-secret")"
+  echo "${PIPELINE_PIDS[*]} $AZURITE_PID" >"$state/up.children"
+  cat <<READY
+ELITE is up. Ctrl+C stops everything this started.
+  API            $FUNCTIONS_URL/api/   (e.g. curl $FUNCTIONS_URL/api/concepts/chelsea)
+  worker         $WORKER_URL/healthz
+  EliteStorage   $EliteStorage
+  webhook secret $state/webhook-secret (verify the signed webhooks with it)
+  logs           $state/logs/functions.log, $state/logs/worker.log, $state/azurite/azurite.log
+READY
+  # Until Ctrl+C, or until the functions or the worker stops by itself.
+  wait -n "${PIPELINE_PIDS[@]}" || true
+  die "a process stopped by itself; see $state/logs"
 }
 
 run_elite() {
@@ -280,6 +348,7 @@ run_azurite() {
 case "${1:-}" in
   setup) setup ;;
   demo) run_demo ;;
+  up) shift; run_up "$@" ;;
   test) shift; run_tests "${1:-}" ;;
   elite) shift; run_elite "$@" ;;
   azurite) run_azurite ;;

@@ -43,11 +43,12 @@ internal sealed class LocalAzurite : IAsyncDisposable
         return clock.Elapsed;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false } process) process.Kill(entireProcessTree: true); // nothing to keep
-        if (_process is not null) await _process.WaitForExitAsync();
+        _process?.WaitForExit(TimeSpan.FromSeconds(10));
         _process?.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private async Task StartAsync(CancellationToken cancellationToken)
@@ -81,15 +82,12 @@ internal sealed class LocalAzurite : IAsyncDisposable
     {
         if (_process is not { HasExited: false } process) return;
         Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(patience.Token);
-        }
-        catch (OperationCanceledException)
+        var patience = Stopwatch.StartNew();
+        while (!process.HasExited && patience.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(200);
+        if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            process.WaitForExit(TimeSpan.FromSeconds(10));
         }
 
         process.Dispose();

@@ -70,7 +70,9 @@ internal sealed class LocalProcess : IDisposable
             if (_process is { HasExited: false } process)
             {
                 process.Kill(entireProcessTree: true);
-                process.WaitForExit();
+                // With a timeout: the overload without one also waits for the end of the output, which a process
+                // started meanwhile may hold open.
+                process.WaitForExit(TimeSpan.FromSeconds(10));
                 Write($"--- {_name} killed");
             }
         }
