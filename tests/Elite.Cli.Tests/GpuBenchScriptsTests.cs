@@ -11,7 +11,7 @@ public sealed class GpuBenchScriptsTests
     [Fact]
     public void Prepare_then_dry_run_prints_the_benchmark_table_from_chunks_within_the_limits()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var work = Directory.CreateTempSubdirectory("elite-gpu-bench-");
         try
         {
@@ -50,15 +50,5 @@ public sealed class GpuBenchScriptsTests
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "run.sh"))) return directory.FullName;
-        }
-
-        throw new DirectoryNotFoundException("run.sh not found above the test binaries.");
     }
 }

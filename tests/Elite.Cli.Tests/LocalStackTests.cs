@@ -67,7 +67,7 @@ public sealed class LocalStackTests
 
     private static Process Start(string command, string state)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot(), "run.sh"), command])
+        var start = new ProcessStartInfo("bash", [Path.Combine(Repository.Root, "run.sh"), command])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -76,15 +76,5 @@ public sealed class LocalStackTests
         return Process.Start(start)!;
     }
 
-    private static string Asset(string file) => Path.Combine(RepositoryRoot(), "assets", file);
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "run.sh"))) return directory.FullName;
-        }
-
-        throw new DirectoryNotFoundException("run.sh not found above the test binaries.");
-    }
+    private static string Asset(string file) => Path.Combine(Repository.Root, "assets", file);
 }
