@@ -88,6 +88,25 @@ public sealed class ReconcilerTests(StorageFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_bounded_to_fewer_blobs_than_the_container_holds_goes_on_where_the_last_one_stopped()
+    {
+        var conceptId = TestStorage.NewId("missed");
+        var container = clients.Container(StorageNames.Containers.Concepts);
+        await container.GetBlobClient(BlobPaths.ConceptFile(conceptId, "photo.png")).UploadAsync(new BinaryData(TestImages.Png(32, 32)));
+        var blobs = 0;
+        await foreach (var _ in container.GetBlobsAsync()) blobs++;
+        var reconciler = new Reconciler(
+            clients, new ConceptIntake(clients), new CsvJobIntake(clients), new ReconcilerOptions { MaxBlobsPerRun = 1 }, new FixedTime(DateTimeOffset.UtcNow.AddMinutes(20)));
+
+        for (var run = 0; run <= blobs && await new ConceptLifecycle(clients).GetAsync(conceptId, default) is null; run++)
+        {
+            await reconciler.RunAsync(default);
+        }
+
+        Assert.NotNull(await new ConceptLifecycle(clients).GetAsync(conceptId, default)); // one blob a run, however far down the list it is
+    }
+
+    [Fact]
     public async Task A_completion_event_that_went_to_the_poison_queue_shows_as_a_failed_webhook_with_the_reason()
     {
         var jobId = TestStorage.NewId("poisoned");

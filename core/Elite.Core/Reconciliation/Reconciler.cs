@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Elite.Core.Concepts;
 using Elite.Core.Jobs;
@@ -154,7 +156,7 @@ public sealed class Reconciler(StorageClients clients, ConceptIntake concepts, C
         var lifecycle = new ConceptLifecycle(clients);
         var rows = new Dictionary<string, ConceptRow?>(StringComparer.Ordinal);
         var registered = 0;
-        await foreach (var blob in OldEnoughBlobsAsync(container.GetBlobsAsync(cancellationToken: cancellationToken)))
+        await foreach (var blob in OldEnoughBlobsAsync(container, cancellationToken))
         {
             var slash = blob.Name.IndexOf('/');
             if (slash <= 0 || blob.Name.IndexOf('/', slash + 1) >= 0) continue; // not concepts/{conceptId}/{file}
@@ -175,7 +177,7 @@ public sealed class Reconciler(StorageClients clients, ConceptIntake concepts, C
     {
         var container = clients.Container(StorageNames.Containers.Jobs);
         var read = 0;
-        await foreach (var blob in OldEnoughBlobsAsync(container.GetBlobsAsync(cancellationToken: cancellationToken)))
+        await foreach (var blob in OldEnoughBlobsAsync(container, cancellationToken))
         {
             if (!blob.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || blob.Properties.ETag is not { } etag) continue;
             var name = blob.Name[..^4];
@@ -187,14 +189,28 @@ public sealed class Reconciler(StorageClients clients, ConceptIntake concepts, C
         return read;
     }
 
-    private async IAsyncEnumerable<BlobItem> OldEnoughBlobsAsync(IAsyncEnumerable<BlobItem> blobs)
+    /// <summary>Where the last run stopped listing each container, so that a run bounded by MaxBlobsPerRun goes on from there.</summary>
+    private readonly Dictionary<string, string?> _listedUpTo = new(StringComparer.Ordinal);
+
+    /// <summary>The container's blobs older than the upload grace, at most about MaxBlobsPerRun of them, from where the last run stopped.</summary>
+    private async IAsyncEnumerable<BlobItem> OldEnoughBlobsAsync(BlobContainerClient container, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var before = _time.GetUtcNow() - _options.UploadGrace;
         var seen = 0;
-        await foreach (var blob in blobs)
+        string? continuation;
+        lock (_listedUpTo) continuation = _listedUpTo.GetValueOrDefault(container.Name);
+        await foreach (var page in container.GetBlobsAsync(cancellationToken: cancellationToken).AsPages(continuation, Math.Min(_options.MaxBlobsPerRun, 5000)))
         {
-            if (++seen > _options.MaxBlobsPerRun) yield break;
-            if (blob.Properties.LastModified <= before) yield return blob;
+            foreach (var blob in page.Values)
+            {
+                if (blob.Properties.LastModified <= before) yield return blob;
+            }
+
+            continuation = page.ContinuationToken; // null at the end: the next run starts from the first blob
+            seen += page.Values.Count;
+            if (seen >= _options.MaxBlobsPerRun) break;
         }
+
+        lock (_listedUpTo) _listedUpTo[container.Name] = continuation;
     }
 }

@@ -29,10 +29,13 @@ public sealed record StorageConnection
     /// </summary>
     public double InjectedFaultRate { get; init; }
 
+    /// <summary>The key of <see cref="InjectedFaultRate"/> in the setting's section.</summary>
+    public const string InjectedFaultRateKey = "injectedFaultRate";
+
     public static StorageConnection FromConfiguration(IConfiguration configuration, string settingName = SettingName)
     {
         var section = configuration.GetSection(settingName);
-        var faultRate = double.TryParse(section["injectedFaultRate"], System.Globalization.CultureInfo.InvariantCulture, out var rate) ? rate : 0;
+        var faultRate = double.TryParse(section[InjectedFaultRateKey], System.Globalization.CultureInfo.InvariantCulture, out var rate) ? rate : 0;
         if (configuration[settingName] is { Length: > 0 } connectionString)
         {
             return new StorageConnection { ConnectionString = connectionString, InjectedFaultRate = faultRate };

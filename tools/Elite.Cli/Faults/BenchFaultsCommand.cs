@@ -7,6 +7,7 @@ using Elite.Cli.Faults;
 using Elite.Contracts.Packs;
 using Elite.Core;
 using Elite.Core.Api;
+using Elite.Core.Configuration;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -63,6 +64,7 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
     private readonly Random _random = new();
     private readonly string _root = RepositoryRoot();
     private readonly string _work = Directory.CreateTempSubdirectory("elite-faults-").FullName;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _webhookFailures, _webhookHangs;
 
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
@@ -89,31 +91,31 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
         var storage = new Dictionary<string, string>
         {
             [StorageConnection.SettingName] = azurite.ConnectionString,
-            [StorageConnection.SettingName + "__injectedFaultRate"] = settings.FaultRate.ToString(CultureInfo.InvariantCulture),
+            [StorageConnection.SettingName + AppSettings.SectionSeparator + StorageConnection.InjectedFaultRateKey] = settings.FaultRate.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
         };
         var functionsUrl = $"http://127.0.0.1:{LoopbackPort.Free()}";
         using var functions = new LocalProcess("functions", [Program("functions/Elite.Functions.LocalHost", "Elite.Functions.LocalHost.dll"), "--urls", functionsUrl], new Dictionary<string, string>(storage)
         {
-            ["Webhooks__SigningSecret"] = secret,
-            ["Webhooks__AllowPrivateAddresses"] = "true",
-            ["Webhooks__Timeout"] = "00:00:03",
-            ["Webhooks__FirstRetryDelay"] = "00:00:01",
-            ["Webhooks__MaxRetryDelay"] = "00:00:04",
-            ["Webhooks__MaxAttempts"] = "40",
+            [AppSettings.WebhookSigningSecret] = secret,
+            [AppSettings.WebhookAllowPrivateAddresses] = "true",
+            [Webhooks(nameof(WebhookOptions.Timeout))] = "00:00:03",
+            [Webhooks(nameof(WebhookOptions.FirstRetryDelay))] = "00:00:01",
+            [Webhooks(nameof(WebhookOptions.MaxRetryDelay))] = "00:00:04",
+            [Webhooks(nameof(WebhookOptions.MaxAttempts))] = "40",
         }, logs);
         var workers = Enumerable.Range(1, 2).Select(i => new LocalProcess($"worker-{i}", [Program("gpu-worker/Elite.Worker", "Elite.Worker.dll"), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"], new Dictionary<string, string>(storage)
         {
-            ["Worker__PackDirectory"] = pack,
-            ["Worker__VocabularyPath"] = CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"),
-            ["Worker__MaskModelPath"] = CommandHelpers.AssetPath("u2netp.onnx"),
-            ["Worker__UseCuda"] = "false",
-            ["Worker__MaxBatch"] = "4",
-            ["Worker__MaxWaitMs"] = "200",
-            ["Worker__VisibilitySeconds"] = "10", // a killed worker's messages come back soon
-            ["Worker__ConceptNotReadyRetrySeconds"] = "2",
-            ["Worker__MaxDequeueCount"] = "50", // kills are not the tasks' fault: they must not use up their deliveries
-            ["Worker__IntraOpThreads"] = "1",
+            [AppSettings.WorkerPackDirectory] = pack,
+            [AppSettings.WorkerVocabularyPath] = CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"),
+            [AppSettings.WorkerMaskModelPath] = CommandHelpers.AssetPath("u2netp.onnx"),
+            [AppSettings.WorkerUseCuda] = "false",
+            [AppSettings.WorkerMaxBatch] = "4",
+            [Worker(nameof(WorkerOptions.MaxWaitMs))] = "200",
+            [Worker(nameof(WorkerOptions.VisibilitySeconds))] = "10", // a killed worker's messages come back soon
+            [Worker(nameof(WorkerOptions.ConceptNotReadyRetrySeconds))] = "2",
+            [Worker(nameof(WorkerOptions.MaxDequeueCount))] = "50", // kills are not the tasks' fault: they must not use up their deliveries
+            [Worker(nameof(WorkerOptions.IntraOpThreads))] = "1",
         }, logs)).ToList();
         try
         {
@@ -128,13 +130,17 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
             var drained = await DrainAsync(clients, submitted, deadline.Token);
             var drainTime = clock.Elapsed;
             var faults = await chaos;
-            return await ReportAsync(new StorageClients(new StorageConnection { ConnectionString = azurite.ConnectionString }), submitted, receiver, faults, functions, workers, drained, drainTime);
+            return await ReportAsync(clients, submitted, receiver, faults, functions, workers, drained, drainTime);
         }
         finally
         {
             foreach (var worker in workers) worker.Dispose();
         }
     }
+
+    private static string Worker(string setting) => WorkerOptions.SectionName + AppSettings.SectionSeparator + setting;
+
+    private static string Webhooks(string setting) => WebhookOptions.SectionName + AppSettings.SectionSeparator + setting;
 
     private static WebhookFault Count(ref int counter, WebhookFault fault)
     {
@@ -220,8 +226,6 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
     }
 
     private sealed record FaultCounts(int WorkerKills, int StorageRestarts);
-
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Until every job is final and its webhook settled (delivered or given up); false at the deadline.</summary>
     private async Task<bool> DrainAsync(StorageClients clients, List<SubmittedJob> jobs, CancellationToken cancellationToken)
