@@ -80,6 +80,12 @@ param functionMaximumInstances int = 40
 @allowed([512, 2048, 4096])
 param functionInstanceMemoryMB int = 2048
 
+@description('Client id of the Microsoft Entra app registration that signs API callers in (App Service Authentication in front of the Function App); empty: no sign-in, callers use the function key.')
+param apiEntraClientId string = ''
+
+@description('With sign-in on, also accept function-key callers (as one caller, the deployment\'s default), for a single-tenant deployment that wants them.')
+param allowFunctionKeyCallers bool = true
+
 @description('Days Log Analytics keeps logs.')
 @minValue(30)
 @maxValue(730)
@@ -192,6 +198,8 @@ module functionApp 'modules/function-app.bicep' = {
     webhookSecretUri: keyVault.outputs.webhookSecretUri
     maximumInstanceCount: functionMaximumInstances
     instanceMemoryMB: functionInstanceMemoryMB
+    entraClientId: apiEntraClientId
+    allowFunctionKeyCallers: allowFunctionKeyCallers
   }
 }
 

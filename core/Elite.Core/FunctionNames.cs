@@ -7,6 +7,9 @@ public static class FunctionNames
     public const string SubmitJob = "SubmitJob";
     public const string CsvJobUploaded = Configuration.BlobTriggerFunctions.CsvJobUploaded;
     public const string GetJob = "GetJob";
+    public const string ListJobs = "ListJobs";
+    public const string GetJobTasks = "GetJobTasks";
+    public const string CancelJob = "CancelJob";
     public const string GetConcept = "GetConcept";
     public const string JobEvents = "JobEvents";
     public const string Reconcile = "Reconcile";

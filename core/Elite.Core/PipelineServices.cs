@@ -1,3 +1,4 @@
+using Elite.Core.Callers;
 using Elite.Core.Concepts;
 using Elite.Core.Jobs;
 using Elite.Core.Reconciliation;
@@ -16,14 +17,18 @@ public static class PipelineServices
         var clients = new StorageClients(StorageConnection.FromConfiguration(configuration));
         var webhooks = WebhookOptions.FromConfiguration(configuration);
         var urlPolicy = new WebhookUrlPolicy(webhooks.AllowPrivateAddresses);
+        var callers = CallerOptions.FromConfiguration(configuration);
         services.AddSingleton(clients);
-        var csvJobs = new CsvJobIntake(clients, webhookUrls: urlPolicy);
+        services.AddSingleton(callers);
+        var csvJobs = new CsvJobIntake(clients, webhookUrls: urlPolicy, callers: callers);
         var concepts = new ConceptIntake(clients);
         services.AddSingleton(new JobIntake(clients, webhookUrls: urlPolicy));
         services.AddSingleton(csvJobs);
         services.AddSingleton(concepts);
         services.AddSingleton(new Reconciler(clients, concepts, csvJobs));
         services.AddSingleton(new ResultLinks(clients));
+        services.AddSingleton(new JobList(clients));
+        services.AddSingleton(new JobCancellation(clients));
         services.AddSingleton(new JobEventHandler(
             clients,
             new WebhookDelivery(WebhookDelivery.CreateHttpClient(urlPolicy, webhooks), new WebhookSigner(webhooks.SigningSecret ?? throw new InvalidOperationException(

@@ -1,4 +1,5 @@
 using Elite.Core;
+using Elite.Core.Callers;
 using Elite.Core.Storage;
 using Microsoft.Azure.WebJobs;
 
@@ -13,6 +14,8 @@ public static class LocalFunctionsHost
         builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
         // The WebJobs host keeps its own bookkeeping (blob receipts, locks) in AzureWebJobsStorage: locally, the same storage.
         builder.Configuration["AzureWebJobsStorage"] ??= builder.Configuration[StorageConnection.SettingName];
+        // Every local request is the development caller unless it names a principal as App Service Authentication would.
+        builder.Configuration[$"{CallerOptions.SectionName}:{nameof(CallerOptions.DefaultCaller)}"] ??= CallerOptions.DevelopmentCaller;
         builder.Services.AddPipelineFunctions(builder.Configuration);
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>().AddSingleton<StatusFunctions>()

@@ -1,8 +1,8 @@
 using Azure.Storage.Blobs;
 using Elite.Core;
 using Elite.Core.Api;
+using Elite.Core.Callers;
 using Elite.Core.Jobs;
-using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -11,16 +11,19 @@ using Microsoft.Extensions.Logging;
 
 namespace Elite.Functions;
 
-/// <summary>Jobs: submitted over HTTP or as a CSV upload, and their status.</summary>
-public sealed class JobFunctions(JobIntake intake, CsvJobIntake csvIntake, StorageClients clients, ResultLinks links, ILogger<JobFunctions> logger)
+/// <summary>Jobs: submitted over HTTP or as a CSV upload, listed, read a page of tasks at a time, and canceled; each caller sees only their own.</summary>
+public sealed class JobFunctions(
+    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, ResultLinks links, CallerOptions callers, ILogger<JobFunctions> logger)
 {
     [Function(FunctionNames.SubmitJob)]
     public async Task<IActionResult> SubmitJob([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.Jobs)] HttpRequest request, CancellationToken cancellationToken)
     {
+        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        if (caller is null) return refusal!;
         var read = await JobSubmissionJson.ReadAsync(request.Body, JobLimits.Default, cancellationToken);
         if (read.Submission is null) return new BadRequestObjectResult(new ApiErrors(read.Problems));
         var key = request.Headers[ApiRoutes.IdempotencyHeader].FirstOrDefault();
-        var result = await intake.SubmitAsync(read.Submission, key, cancellationToken);
+        var result = await intake.SubmitAsync(read.Submission, caller, key, cancellationToken);
         return result.Outcome switch
         {
             SubmitOutcome.Accepted or SubmitOutcome.Repeated => Accepted(result),
@@ -39,25 +42,86 @@ public sealed class JobFunctions(JobIntake intake, CsvJobIntake csvIntake, Stora
         logger.LogInformation("CSV job {Name}: job {JobId}, {Tasks} tasks, {Invalid} invalid rows, {Status}", name, result.JobId, result.TaskCount, result.InvalidRowCount, result.Status);
     }
 
+    [Function(FunctionNames.ListJobs)]
+    public async Task<IActionResult> ListJobs([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Jobs)] HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        if (caller is null) return refusal!;
+        var (continuation, pageSize, badPaging) = ApiRequests.PagingOf(request);
+        if (badPaging is not null) return badPaging;
+        try
+        {
+            var page = await jobs.ListAsync(caller, continuation, pageSize, cancellationToken);
+            return new OkObjectResult(new JobListPage([.. page.Items.Select(JobSummary.From)], page.Continuation));
+        }
+        catch (ArgumentException)
+        {
+            return ApiRequests.BadContinuation();
+        }
+    }
+
     [Function(FunctionNames.GetJob)]
     public async Task<IActionResult> GetJob([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Job)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        if (!ResourceId.IsValid(id)) return new BadRequestObjectResult(ApiErrors.One("id", $"'{id}' is not a valid job id"));
-        var job = await clients.Table(StorageNames.Tables.Jobs).GetEntityIfExistsAsync<JobRow>(id, JobRow.RowKeyValue, cancellationToken: cancellationToken);
-        if (!job.HasValue) return new NotFoundObjectResult(ApiErrors.One("id", $"no job {id}"));
-        var tasks = new List<TaskRow>();
-        await foreach (var task in clients.Table(StorageNames.Tables.Tasks).QueryAsync<TaskRow>(t => t.PartitionKey == id, cancellationToken: cancellationToken))
-        {
-            tasks.Add(task);
-        }
-
-        var link = await links.SignerAsync(cancellationToken);
-        return new OkObjectResult(JobView.From(job.Value!, tasks, blob => link(blob).AbsoluteUri));
+        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        if (caller is null) return refusal!;
+        if (!ResourceId.IsValid(id)) return InvalidId(id);
+        var job = await jobs.GetAsync(caller, id, cancellationToken);
+        if (job is null) return ApiRequests.NoJob(id);
+        var (_, pageSize, badPaging) = ApiRequests.PagingOf(request);
+        if (badPaging is not null) return badPaging;
+        return new OkObjectResult(new JobView(JobSummary.From(job), await TaskPageAsync(id, continuation: null, pageSize, cancellationToken)));
     }
+
+    [Function(FunctionNames.GetJobTasks)]
+    public async Task<IActionResult> GetJobTasks([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.JobTasks)] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        if (caller is null) return refusal!;
+        if (!ResourceId.IsValid(id)) return InvalidId(id);
+        if (await jobs.GetAsync(caller, id, cancellationToken) is null) return ApiRequests.NoJob(id);
+        var (continuation, pageSize, badPaging) = ApiRequests.PagingOf(request);
+        if (badPaging is not null) return badPaging;
+        try
+        {
+            return new OkObjectResult(await TaskPageAsync(id, continuation, pageSize, cancellationToken));
+        }
+        catch (ArgumentException)
+        {
+            return ApiRequests.BadContinuation();
+        }
+    }
+
+    [Function(FunctionNames.CancelJob)]
+    public async Task<IActionResult> CancelJob([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.JobCancel)] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        if (caller is null) return refusal!;
+        if (!ResourceId.IsValid(id)) return InvalidId(id);
+        var result = await cancellation.CancelAsync(caller, id, cancellationToken);
+        return result.Outcome switch
+        {
+            CancelOutcome.NotFound => ApiRequests.NoJob(id),
+            CancelOutcome.AlreadyFinished => new ConflictObjectResult(ApiErrors.One("id", $"job {id} has already ended ({result.Job!.Status}): there is nothing to cancel")),
+            _ => new AcceptedResult(StatusLink(id), JobSummary.From(result.Job!)),
+        };
+    }
+
+    /// <summary>A page of the job's tasks, with read links for this page's results only.</summary>
+    private async Task<TaskPage> TaskPageAsync(string jobId, string? continuation, int pageSize, CancellationToken cancellationToken)
+    {
+        var page = await jobs.TasksAsync(jobId, continuation, pageSize, cancellationToken);
+        var link = await links.SignerAsync(cancellationToken);
+        return TaskPage.From(page, blob => link(blob).AbsoluteUri);
+    }
+
+    private static BadRequestObjectResult InvalidId(string id) => new(ApiErrors.One("id", $"'{id}' is not a valid job id"));
+
+    private static string StatusLink(string jobId) => "/" + ApiRoutes.Prefix + ApiRoutes.JobPath(jobId);
 
     private static AcceptedResult Accepted(JobSubmitResult result)
     {
-        var status = "/" + ApiRoutes.Prefix + ApiRoutes.JobPath(result.JobId!);
+        var status = StatusLink(result.JobId!);
         return new AcceptedResult(status, new JobAccepted(result.JobId!, result.TaskCount, result.Outcome == SubmitOutcome.Repeated, status));
     }
 }

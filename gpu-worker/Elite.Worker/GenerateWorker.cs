@@ -25,7 +25,8 @@ namespace Elite.Worker;
 /// for the batch to fill, groups them by what must match (steps and scheduler; one pack per worker),
 /// and runs each group as batched generations. Every message is safe to see twice: a task whose row
 /// is already final is acknowledged without work, results have deterministic blob names, and job
-/// counters move through <see cref="JobAccounting"/>.
+/// counters move through <see cref="JobAccounting"/>. The tasks of a canceled job are acknowledged as Canceled
+/// without generating (each batch reads its jobs), and a task canceled while its batch was prepared is dropped from it.
 /// </summary>
 public sealed class GenerateWorker(
     StorageClients clients,
@@ -118,9 +119,23 @@ public sealed class GenerateWorker(
 
         foreach (var group in ready.GroupBy(r => (r.Task.Parameters.Steps, r.Task.Parameters.Scheduler)))
         {
-            var items = group.ToList();
+            var items = new List<(MessageLease Lease, GenerateTask Task, GenerationRequest Request)>();
+            foreach (var item in group)
+            {
+                var row = await accounting.MarkTaskRunningAsync(item.Task.JobId, item.Task.TaskId, cancellationToken);
+                if (row.IsFinal)
+                {
+                    // Canceled (or finished by another delivery) since it was read; counted again in case whoever did it died first.
+                    await accounting.RecordTaskResultAsync(row.JobId, row.TaskId, row.Status, row.ResultBlob, row.Reason, cancellationToken);
+                    await item.Lease.CompleteAsync(cancellationToken);
+                    continue;
+                }
+
+                items.Add(item);
+            }
+
+            if (items.Count == 0) continue;
             var generationSettings = new GenerationSettings(group.Key.Steps, group.Key.Scheduler);
-            foreach (var item in items) await accounting.MarkTaskRunningAsync(item.Task.JobId, item.Task.TaskId, cancellationToken);
 
             var clock = Stopwatch.StartNew();
             GenerationResult result;
@@ -162,7 +177,7 @@ public sealed class GenerateWorker(
             await clients.Container(StorageNames.Containers.Results).GetBlobClient(blob).UploadAsync(
                 new BinaryData(png), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/png" } }, cancellationToken);
             var warning = request.Prompt.Truncated ? TokenLimits.TruncationWarning : null;
-            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, succeeded: true, blob, warning, cancellationToken);
+            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, ImageTaskStatus.Succeeded, blob, warning, cancellationToken);
             await lease.CompleteAsync(cancellationToken);
         }
         catch (Exception e) when (StorageErrors.IsTransient(e))
@@ -191,7 +206,8 @@ public sealed class GenerateWorker(
         if (task is null) return null;
 
         var row = await clients.Table(StorageNames.Tables.Tasks).GetEntityIfExistsAsync<TaskRow>(task.JobId, task.TaskId, cancellationToken: cancellationToken);
-        if (!row.HasValue || !await batch.JobExistsAsync(clients, task.JobId, cancellationToken))
+        var job = row.HasValue ? await batch.JobAsync(clients, task.JobId, cancellationToken) : null;
+        if (job is null)
         {
             // No row will ever appear for it (rows are written before messages): an orphan, never to be retried.
             logger.LogWarning("Poison generate message {MessageId}: task {JobId}/{TaskId} or its job does not exist", lease.Message.MessageId, task.JobId, task.TaskId);
@@ -202,9 +218,21 @@ public sealed class GenerateWorker(
         var current = row.Value!;
         if (current.IsFinal)
         {
-            // A redelivery of finished work. The worker that finished it may have died before counting it or before the
-            // job's completion event: the accounting is idempotent, so running it again completes what is owed.
-            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, current.Status == ImageTaskStatus.Succeeded, current.ResultBlob, current.Reason, cancellationToken);
+            // A redelivery of finished work, or a task its job's cancel settled. Whoever finished it may have died before
+            // counting it or before the job's completion event: the accounting is idempotent, so running it again
+            // completes what is owed. Nothing is owed once the job's event is sent (the job is final: all is counted).
+            if (!job.CompletionEventSent)
+            {
+                await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, current.Status, current.ResultBlob, current.Reason, cancellationToken);
+            }
+
+            await lease.CompleteAsync(cancellationToken);
+            return null;
+        }
+
+        if (job.CancelRequestedAt is not null)
+        {
+            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, ImageTaskStatus.Canceled, null, JobCancellation.CanceledReason, cancellationToken);
             await lease.CompleteAsync(cancellationToken);
             return null;
         }
@@ -260,7 +288,7 @@ public sealed class GenerateWorker(
     {
         try
         {
-            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, succeeded: false, resultBlob: null, reason, cancellationToken);
+            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, ImageTaskStatus.Failed, resultBlob: null, reason, cancellationToken);
         }
         catch (InvalidMessageException e)
         {
@@ -278,11 +306,11 @@ public sealed class GenerateWorker(
 
     private sealed record ConceptLookup(ConceptAvailability Availability, ConceptEmbedding? Embedding);
 
-    /// <summary>What a batch looks up once however many of its tasks need it: concepts and the existence of jobs.</summary>
+    /// <summary>What a batch looks up once however many of its tasks need it: concepts and jobs (whether they exist, or are canceled).</summary>
     private sealed class BatchLookups
     {
         private readonly Dictionary<string, ConceptLookup> _concepts = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, bool> _jobs = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, JobRow?> _jobs = new(StringComparer.Ordinal);
 
         public async Task<ConceptLookup> ConceptAsync(string conceptId, Func<string, Task<ConceptLookup>> lookup)
         {
@@ -290,14 +318,14 @@ public sealed class GenerateWorker(
             return concept;
         }
 
-        public async Task<bool> JobExistsAsync(StorageClients clients, string jobId, CancellationToken cancellationToken)
+        public async Task<JobRow?> JobAsync(StorageClients clients, string jobId, CancellationToken cancellationToken)
         {
-            if (!_jobs.TryGetValue(jobId, out var exists))
+            if (!_jobs.TryGetValue(jobId, out var job))
             {
-                _jobs[jobId] = exists = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken) is not null;
+                _jobs[jobId] = job = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken);
             }
 
-            return exists;
+            return job;
         }
     }
 

@@ -1,6 +1,6 @@
 // The Function App on a Flex Consumption plan (.NET isolated worker), with its own user-assigned identity.
 // Every connection is identity-based; the webhook signing secret is a Key Vault reference read through the
-// same identity. The app settings are exactly the keys that core's AppSettings.FunctionsAppKeys lists
+// same identity. Callers sign in with Microsoft Entra ID when entraClientId is set. The app settings are exactly the keys that core's AppSettings.FunctionsAppKeys lists
 // (FUNCTIONS_WORKER_RUNTIME comes from functionAppConfig.runtime: Flex Consumption refuses it as a setting).
 
 param planName string
@@ -28,6 +28,15 @@ param applicationInsightsName string
 
 @description('Key Vault URI of the webhook signing secret.')
 param webhookSecretUri string
+
+@description('Client id of the Entra app registration that signs callers in; empty: App Service Authentication stays off.')
+param entraClientId string
+
+@description('Accept function-key callers beside signed-in ones (they are the one default caller).')
+param allowFunctionKeyCallers bool
+
+// A request without a signed-in principal is the default caller; with sign-in on and key callers refused, there is none (401).
+var defaultCaller = empty(entraClientId) || allowFunctionKeyCallers ? 'function-key' : ''
 
 @description('Most instances the app scales out to.')
 @minValue(40)
@@ -83,6 +92,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'EliteStorage__clientId', value: identityClientId }
         { name: 'Webhooks__SigningSecret', value: '@Microsoft.KeyVault(SecretUri=${webhookSecretUri})' }
         { name: 'Webhooks__AllowPrivateAddresses', value: 'false' }
+        { name: 'Callers__DefaultCaller', value: defaultCaller }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
       ]
@@ -105,6 +115,42 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+      }
+    }
+  }
+}
+
+// App Service Authentication: Microsoft Entra ID signs callers in, and the platform passes the principal's object id
+// to the functions in X-MS-CLIENT-PRINCIPAL-ID (and strips that header from incoming requests). Anonymous requests
+// still reach the functions when key callers are allowed: the function key then guards them.
+resource authentication 'Microsoft.Web/sites/config@2024-11-01' = if (!empty(entraClientId)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: !allowFunctionKeyCallers
+      unauthenticatedClientAction: allowFunctionKeyCallers ? 'AllowAnonymous' : 'Return401'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${entraClientId}'
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
       }
     }
   }

@@ -19,7 +19,7 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
     {
         var conceptId = await clients.AddConceptAsync();
         var result = await new JobIntake(clients).SubmitAsync(
-            new JobSubmission { ConceptId = conceptId, Prompts = [new PromptRequest { Prompt = "a photo of S", Count = images }] }, null, default);
+            new JobSubmission { ConceptId = conceptId, Prompts = [new PromptRequest { Prompt = "a photo of S", Count = images }] }, TestStorage.Caller, null, default);
         await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
         return result.JobId!;
     }
@@ -33,7 +33,7 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
 
         // Every task reported by two workers at once (a redelivered message), all tasks in parallel.
         var reports = taskIds.Concat(taskIds).Select(taskId => Task.Run(() =>
-            accounting.RecordTaskResultAsync(jobId, taskId, Succeeds(taskId), null, Succeeds(taskId) ? null : "out of memory", default)));
+            accounting.RecordTaskResultAsync(jobId, taskId, Succeeds(taskId) ? ImageTaskStatus.Succeeded : ImageTaskStatus.Failed, null, Succeeds(taskId) ? null : "out of memory", default)));
         var outcomes = await Task.WhenAll(reports);
 
         var job = await clients.JobAsync(jobId);
@@ -55,9 +55,9 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
     {
         var jobId = await SubmitAsync(3);
 
-        var first = await accounting.RecordTaskResultAsync(jobId, "000000", false, null, "NaN in the latents", default);
-        var again = await accounting.RecordTaskResultAsync(jobId, "000000", false, null, "NaN in the latents", default);
-        var late = await accounting.RecordTaskResultAsync(jobId, "000000", true, "x.png", null, default);
+        var first = await accounting.RecordTaskResultAsync(jobId, "000000", ImageTaskStatus.Failed, null, "NaN in the latents", default);
+        var again = await accounting.RecordTaskResultAsync(jobId, "000000", ImageTaskStatus.Failed, null, "NaN in the latents", default);
+        var late = await accounting.RecordTaskResultAsync(jobId, "000000", ImageTaskStatus.Succeeded, "x.png", null, default);
 
         Assert.Equal((true, ImageTaskStatus.Failed, JobStatus.Running), (first.Counted, first.TaskStatus, first.JobStatus));
         Assert.Equal((false, ImageTaskStatus.Failed), (again.Counted, again.TaskStatus));
@@ -74,8 +74,8 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
         var allBad = await SubmitAsync(2);
         foreach (var taskId in new[] { "000000", "000001" })
         {
-            await accounting.RecordTaskResultAsync(allGood, taskId, true, $"{allGood}/{taskId}.png", null, default);
-            await accounting.RecordTaskResultAsync(allBad, taskId, false, null, "failed", default);
+            await accounting.RecordTaskResultAsync(allGood, taskId, ImageTaskStatus.Succeeded, $"{allGood}/{taskId}.png", null, default);
+            await accounting.RecordTaskResultAsync(allBad, taskId, ImageTaskStatus.Failed, null, "failed", default);
         }
 
         Assert.Equal(JobStatus.Succeeded, (await clients.JobAsync(allGood)).Status);
@@ -84,7 +84,7 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
         // A CSV job whose valid rows all succeeded still lost its invalid rows.
         var csvJob = await SubmitAsync(1);
         await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(csvJob, JobRow.RowKeyValue, j => j with { InvalidRowCount = 2 });
-        await accounting.RecordTaskResultAsync(csvJob, "000000", true, null, null, default);
+        await accounting.RecordTaskResultAsync(csvJob, "000000", ImageTaskStatus.Succeeded, null, null, default);
         Assert.Equal(JobStatus.PartiallySucceeded, (await clients.JobAsync(csvJob)).Status);
         Assert.Equal(3, (await clients.DrainAsync<JobEvent>(StorageNames.Queues.JobEvents)).Count);
     }
@@ -93,19 +93,19 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
     public async Task A_completion_event_lost_after_the_row_write_is_sent_by_the_retry_of_the_completing_result_only()
     {
         var jobId = await SubmitAsync(2);
-        await accounting.RecordTaskResultAsync(jobId, "000000", true, null, null, default);
-        await accounting.RecordTaskResultAsync(jobId, "000001", true, null, null, default);
+        await accounting.RecordTaskResultAsync(jobId, "000000", ImageTaskStatus.Succeeded, null, null, default);
+        await accounting.RecordTaskResultAsync(jobId, "000001", ImageTaskStatus.Succeeded, null, null, default);
         await clients.DrainAsync<JobEvent>(StorageNames.Queues.JobEvents);
         // As if the worker died between the final row write and the send; its claim on the send runs for one more second.
         await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(jobId, JobRow.RowKeyValue,
             j => j with { CompletionEventSent = false, CompletionEventClaimedUntil = DateTimeOffset.UtcNow.AddSeconds(1) });
 
-        var otherTask = await accounting.RecordTaskResultAsync(jobId, "000000", true, null, null, default);
+        var otherTask = await accounting.RecordTaskResultAsync(jobId, "000000", ImageTaskStatus.Succeeded, null, null, default);
         Assert.False(otherTask.EventSent);
         Assert.Equal(0, await clients.CountAsync(StorageNames.Queues.JobEvents));
 
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        var retry = await accounting.RecordTaskResultAsync(jobId, "000001", true, null, null, default);
+        var retry = await accounting.RecordTaskResultAsync(jobId, "000001", ImageTaskStatus.Succeeded, null, null, default);
         Assert.Equal((false, false, true), (retry.Counted, retry.CompletedJob, retry.EventSent));
         Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(0.7), TimeSpan.FromSeconds(10)); // it waited for the claim to lapse
         Assert.Equal([new JobEvent(jobId, JobEvent.Completed)], await clients.DrainAsync<JobEvent>(StorageNames.Queues.JobEvents));
@@ -124,11 +124,11 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
         Assert.Equal(2, second.Attempts);
         Assert.Equal(JobStatus.Running, (await clients.JobAsync(jobId)).Status);
 
-        await accounting.RecordTaskResultAsync(jobId, "000001", true, null, null, default);
+        await accounting.RecordTaskResultAsync(jobId, "000001", ImageTaskStatus.Succeeded, null, null, default);
         var afterResult = await accounting.MarkTaskRunningAsync(jobId, "000001", default);
         Assert.Equal((ImageTaskStatus.Succeeded, 2), (afterResult.Status, afterResult.Attempts));
 
         await Assert.ThrowsAsync<InvalidMessageException>(() => accounting.MarkTaskRunningAsync(jobId, "999999", default));
-        await Assert.ThrowsAsync<InvalidMessageException>(() => accounting.RecordTaskResultAsync(jobId, "999999", true, null, null, default));
+        await Assert.ThrowsAsync<InvalidMessageException>(() => accounting.RecordTaskResultAsync(jobId, "999999", ImageTaskStatus.Succeeded, null, null, default));
     }
 }

@@ -35,7 +35,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
     {
         var conceptId = await clients.AddConceptAsync();
 
-        var result = await new JobIntake(clients).SubmitAsync(Submission(conceptId), idempotencyKey: null, default);
+        var result = await new JobIntake(clients).SubmitAsync(Submission(conceptId), TestStorage.Caller, idempotencyKey: null, cancellationToken: default);
 
         Assert.Equal((SubmitOutcome.Accepted, 5), (result.Outcome, result.TaskCount));
         Assert.Empty(result.Problems);
@@ -64,7 +64,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
     {
         var conceptId = await clients.AddConceptAsync(ConceptStatus.Pending);
 
-        var result = await new JobIntake(clients).SubmitAsync(Submission(conceptId), null, default);
+        var result = await new JobIntake(clients).SubmitAsync(Submission(conceptId), TestStorage.Caller, null, default);
 
         Assert.Equal(SubmitOutcome.Accepted, result.Outcome);
     }
@@ -76,9 +76,9 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         var failed = await clients.AddConceptAsync(ConceptStatus.Failed, "the encoder ran out of memory");
         var intake = new JobIntake(clients);
 
-        var unknown = await intake.SubmitAsync(Submission("no-such-concept"), "key-" + Guid.NewGuid(), default);
-        var refused = await intake.SubmitAsync(Submission(rejected), null, default);
-        var broken = await intake.SubmitAsync(Submission(failed), null, default);
+        var unknown = await intake.SubmitAsync(Submission("no-such-concept"), TestStorage.Caller, "key-" + Guid.NewGuid(), default);
+        var refused = await intake.SubmitAsync(Submission(rejected), TestStorage.Caller, null, default);
+        var broken = await intake.SubmitAsync(Submission(failed), TestStorage.Caller, null, default);
 
         Assert.All([unknown, refused, broken], r => Assert.Equal((SubmitOutcome.Invalid, null), (r.Outcome, r.JobId)));
         Assert.Equal(("conceptId", "concept 'no-such-concept' does not exist: upload its photo to concepts/no-such-concept/ first"),
@@ -95,9 +95,9 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         var intake = new JobIntake(clients);
         var key = "order-" + Guid.NewGuid();
 
-        var first = await intake.SubmitAsync(Submission(conceptId), key, default);
+        var first = await intake.SubmitAsync(Submission(conceptId), TestStorage.Caller, key, default);
         var jobBefore = await clients.JobAsync(first.JobId!);
-        var second = await intake.SubmitAsync(Submission(conceptId), key, default);
+        var second = await intake.SubmitAsync(Submission(conceptId), TestStorage.Caller, key, default);
 
         Assert.Equal(SubmitOutcome.Accepted, first.Outcome);
         Assert.Equal((SubmitOutcome.Repeated, first.JobId, 5), (second.Outcome, second.JobId, second.TaskCount));
@@ -105,7 +105,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         Assert.Equal(jobBefore.ETag, (await clients.JobAsync(first.JobId!)).ETag);
         Assert.Equal(key, jobBefore.IdempotencyKey);
 
-        var reused = await intake.SubmitAsync(Submission(conceptId) with { Steps = 21 }, key, default);
+        var reused = await intake.SubmitAsync(Submission(conceptId) with { Steps = 21 }, TestStorage.Caller, key, default);
         Assert.Equal((SubmitOutcome.IdempotencyKeyReused, null), (reused.Outcome, reused.JobId));
         Assert.Equal("Idempotency-Key", reused.Problems.Single().Field);
         Assert.Equal(5, await clients.CountAsync(StorageNames.Queues.Generate));
@@ -117,7 +117,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         var conceptId = await clients.AddConceptAsync();
         var intake = new JobIntake(clients);
         var key = "retry-" + Guid.NewGuid();
-        var first = await intake.SubmitAsync(Submission(conceptId, images: 250), key, default);
+        var first = await intake.SubmitAsync(Submission(conceptId, images: 250), TestStorage.Caller, key, default);
         var jobId = first.JobId!;
 
         // Pretend the first try stopped after its first batch: messages of the later batches lost, checkpoint at 100,
@@ -127,7 +127,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         await jobs.UpdateAsync<JobRow>(jobId, JobRow.RowKeyValue, j => j with { EnqueuedCount = 100, IntakeComplete = false });
         await clients.Table(StorageNames.Tables.Tasks).UpdateAsync<TaskRow>(jobId, "000120", t => t with { Status = ImageTaskStatus.Succeeded });
 
-        var retry = await intake.SubmitAsync(Submission(conceptId, images: 250), key, default);
+        var retry = await intake.SubmitAsync(Submission(conceptId, images: 250), TestStorage.Caller, key, default);
 
         Assert.Equal((SubmitOutcome.Repeated, jobId), (retry.Outcome, retry.JobId));
         var messages = await clients.DrainAsync<GenerateTask>(StorageNames.Queues.Generate);
@@ -145,12 +145,12 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         var intake = new JobIntake(clients);
         var key = "cut-" + Guid.NewGuid();
         using var cut = new CancellationTokenSource();
-        var submitting = intake.SubmitAsync(Submission(conceptId, images: 1000), key, cut.Token);
+        var submitting = intake.SubmitAsync(Submission(conceptId, images: 1000), TestStorage.Caller, key, cut.Token);
         string? jobId = null;
         while (jobId is null)
         {
             await Task.Delay(10);
-            var claim = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<IdempotencyRow>(IdempotencyRow.PartitionKeyFor(key), IdempotencyRow.RowKeyValue);
+            var claim = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<IdempotencyRow>(IdempotencyRow.PartitionKeyFor(TestStorage.Caller, key), IdempotencyRow.RowKeyValue);
             if (claim is not null && await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(claim.JobId, JobRow.RowKeyValue) is { EnqueuedCount: >= 100 })
             {
                 jobId = claim.JobId;
@@ -164,7 +164,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         Assert.False(interrupted.IntakeComplete); // so the job cannot end, or send its webhook, with tasks missing
 
         await clients.Table(StorageNames.Tables.Concepts).UpdateAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue, c => c with { Status = ConceptStatus.Rejected, Reason = "a new photo was refused" });
-        var retry = await intake.SubmitAsync(Submission(conceptId, images: 1000), key, default);
+        var retry = await intake.SubmitAsync(Submission(conceptId, images: 1000), TestStorage.Caller, key, default);
 
         Assert.Equal((SubmitOutcome.Repeated, jobId), (retry.Outcome, retry.JobId));
         var job = await clients.JobAsync(jobId);
@@ -177,7 +177,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         var conceptId = await clients.AddConceptAsync();
         var intake = new JobIntake(clients, webhookUrls: new WebhookUrlPolicy(allowPrivateAddresses: false));
 
-        var result = await intake.SubmitAsync(Submission(conceptId) with { WebhookUrl = "http://127.0.0.1:8080/hook" }, null, default);
+        var result = await intake.SubmitAsync(Submission(conceptId) with { WebhookUrl = "http://127.0.0.1:8080/hook" }, TestStorage.Caller, null, default);
 
         Assert.Equal(SubmitOutcome.Invalid, result.Outcome);
         Assert.Equal(("webhookUrl", "host 127.0.0.1 is a loopback address; webhooks go to public addresses only"),

@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Elite.Core.Messages;
+using Elite.Core.Callers;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 
@@ -29,6 +30,9 @@ public sealed class StorageFixture : IAsyncLifetime
 
 internal static class TestStorage
 {
+    /// <summary>The caller the tests submit as, unless a test is about callers.</summary>
+    public static Caller Caller { get; } = new("test-caller");
+
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
     public static async Task<string> AddConceptAsync(this StorageClients clients, ConceptStatus status = ConceptStatus.Ready, string? reason = null)

@@ -163,12 +163,12 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
         await using var receiver = new WebhookReceiver();
         var conceptId = await clients.AddConceptAsync();
         var submitted = await new JobIntake(clients).SubmitAsync(
-            new JobSubmission { ConceptId = conceptId, Prompts = [new PromptRequest { Prompt = "a photo of S", Count = 2 }], WebhookUrl = receiver.Url }, null, default);
+            new JobSubmission { ConceptId = conceptId, Prompts = [new PromptRequest { Prompt = "a photo of S", Count = 2 }], WebhookUrl = receiver.Url }, TestStorage.Caller, null, default);
         var accounting = new JobAccounting(clients);
         foreach (var task in await clients.DrainAsync<GenerateTask>(StorageNames.Queues.Generate))
         {
             await accounting.MarkTaskRunningAsync(task.JobId, task.TaskId, default);
-            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, true, null, null, default);
+            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, ImageTaskStatus.Succeeded, null, null, default);
         }
 
         var jobEvent = Assert.Single(await clients.DrainAsync<JobEvent>(StorageNames.Queues.JobEvents));

@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Elite.Core.Api;
+using Elite.Core.Callers;
 using Elite.Core.Jobs;
+using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
@@ -17,12 +19,17 @@ public sealed class JobFunctionsTests
 {
     private readonly StorageClients clients = new(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
     private readonly JobFunctions functions;
+    private readonly StatusFunctions status;
 
     public JobFunctionsTests()
     {
         new StorageInitializer(clients).InitializeAsync().GetAwaiter().GetResult();
         var urls = new WebhookUrlPolicy(allowPrivateAddresses: false);
-        functions = new JobFunctions(new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls), clients, new ResultLinks(clients), NullLogger<JobFunctions>.Instance);
+        var callers = new CallerOptions { DefaultCaller = "team" };
+        functions = new JobFunctions(
+            new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls, callers: callers), new JobList(clients), new JobCancellation(clients),
+            new ResultLinks(clients), callers, NullLogger<JobFunctions>.Instance);
+        status = new StatusFunctions(clients, callers);
     }
 
     [Fact]
@@ -38,8 +45,8 @@ public sealed class JobFunctionsTests
         Assert.Equal(accepted with { Repeated = true }, second.Value);
         Assert.Equal($"/api/jobs/{accepted.JobId}", first.Location);
         Assert.Equal(first.Location, accepted.Status);
-        var status = Assert.IsType<OkObjectResult>(await functions.GetJob(new DefaultHttpContext().Request, accepted.JobId, default));
-        var job = Assert.IsType<JobView>(status.Value);
+        var found = Assert.IsType<OkObjectResult>(await functions.GetJob(Get(), accepted.JobId, default));
+        var job = Assert.IsType<JobView>(found.Value);
         Assert.Equal(2, job.TaskCount);
         Assert.Equal([0L, 1L], job.Tasks.Select(t => t.Seed).Order());
     }
@@ -71,20 +78,135 @@ public sealed class JobFunctionsTests
     {
         var body = """{"conceptId":"no-such-concept-0","prompts":[{"prompt":"a photo of S"}]}""";
         Assert.Contains("no-such-concept-0", JsonSerializer.Serialize(Assert.IsType<BadRequestObjectResult>(await functions.SubmitJob(Request(body), default)).Value));
-        Assert.IsType<NotFoundObjectResult>(await functions.GetJob(new DefaultHttpContext().Request, "no-such-job", default));
-        Assert.IsType<BadRequestObjectResult>(await functions.GetJob(new DefaultHttpContext().Request, "bad/id", default));
+        Assert.IsType<NotFoundObjectResult>(await functions.GetJob(Get(), "no-such-job", default));
+        Assert.IsType<BadRequestObjectResult>(await functions.GetJob(Get(), "bad/id", default));
     }
 
-    private async Task<string> ConceptAsync(ConceptStatus status)
+    [Fact]
+    public async Task A_job_a_concept_and_an_idempotency_key_belong_to_their_caller()
+    {
+        var shared = await ConceptAsync(ConceptStatus.Ready);
+        var ownConcept = await ConceptAsync(ConceptStatus.Ready, owner: "alice");
+        var body = $$"""{"conceptId":"{{ownConcept}}","prompts":[{"prompt":"a photo of S"}]}""";
+        var key = "key-" + ownConcept;
+        var alices = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(body, key, caller: "alice"), default)).Value);
+
+        // Bob meets none of Alice's: her job, its tasks, its cancel, her concept (in a job too) all do not exist for him.
+        Assert.IsType<NotFoundObjectResult>(await functions.GetJob(Get(caller: "bob"), alices.JobId, default));
+        Assert.IsType<NotFoundObjectResult>(await functions.GetJobTasks(Get(caller: "bob"), alices.JobId, default));
+        Assert.IsType<NotFoundObjectResult>(await functions.CancelJob(Request("", caller: "bob"), alices.JobId, default));
+        Assert.IsType<NotFoundObjectResult>(await status.GetConcept(Get(caller: "bob"), ownConcept, default));
+        var refused = Assert.IsType<BadRequestObjectResult>(await functions.SubmitJob(Request(body, caller: "bob"), default));
+        Assert.Contains(ownConcept, JsonSerializer.Serialize(refused.Value));
+        Assert.DoesNotContain(ListedJobIds(await functions.ListJobs(Get(caller: "bob"), default)), id => id == alices.JobId);
+
+        // The same idempotency key is Bob's own: a new job, not Alice's.
+        var sharedBody = $$"""{"conceptId":"{{shared}}","prompts":[{"prompt":"a photo of S"}]}""";
+        var bobs = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(sharedBody, key, caller: "bob"), default)).Value);
+        Assert.NotEqual(alices.JobId, bobs.JobId);
+        Assert.False(bobs.Repeated);
+
+        // Alice sees hers, listed newest first; a request without a principal is the deployment's default caller, not Alice.
+        Assert.IsType<OkObjectResult>(await functions.GetJob(Get(caller: "alice"), alices.JobId, default));
+        Assert.IsType<OkObjectResult>(await status.GetConcept(Get(caller: "alice"), ownConcept, default));
+        Assert.IsType<OkObjectResult>(await status.GetConcept(Get(caller: "bob"), shared, default));
+        var second = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(sharedBody, caller: "alice"), default)).Value);
+        Assert.Equal([second.JobId, alices.JobId], ListedJobIds(await functions.ListJobs(Get(caller: "alice"), default)).Take(2));
+        Assert.IsType<NotFoundObjectResult>(await functions.GetJob(Get(), alices.JobId, default));
+        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+    }
+
+    [Fact]
+    public async Task Without_a_default_caller_a_request_without_a_signed_in_principal_gets_401()
+    {
+        var strict = new JobFunctions(
+            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), new ResultLinks(clients), new CallerOptions(), NullLogger<JobFunctions>.Instance);
+        Assert.IsType<UnauthorizedObjectResult>(await strict.ListJobs(Get(), default));
+        Assert.IsType<OkObjectResult>(await strict.ListJobs(Get(caller: "carol"), default));
+    }
+
+    [Fact]
+    public async Task A_1200_task_job_pages_through_every_task_once_and_bad_paging_is_refused()
+    {
+        var conceptId = await ConceptAsync(ConceptStatus.Ready);
+        var body = $$"""{"conceptId":"{{conceptId}}","prompts":[{"prompt":"a photo of S","count":600},{"prompt":"S in the snow","count":600}]}""";
+        var accepted = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(body), default)).Value);
+
+        var first = Assert.IsType<JobView>(Assert.IsType<OkObjectResult>(await functions.GetJob(Get(), accepted.JobId, default)).Value);
+        Assert.Equal(1200, first.TaskCount);
+        Assert.InRange(first.Tasks.Count, 1, JobList.DefaultPageSize);
+        var seen = first.Tasks.Select(t => t.Id).ToList();
+        var continuation = first.TasksContinuation;
+        var pages = 1;
+        while (continuation is not null)
+        {
+            var page = Assert.IsType<TaskPage>(Assert.IsType<OkObjectResult>(
+                await functions.GetJobTasks(Get($"?continuation={Uri.EscapeDataString(continuation)}&pageSize=350"), accepted.JobId, default)).Value);
+            Assert.InRange(page.Tasks.Count, 1, 350);
+            seen.AddRange(page.Tasks.Select(t => t.Id));
+            continuation = page.Continuation;
+            pages++;
+        }
+
+        Assert.Equal(Enumerable.Range(0, 1200).Select(TaskIds.Format), seen);
+        Assert.InRange(pages, 5, 20);
+        Assert.IsType<BadRequestObjectResult>(await functions.GetJobTasks(Get("?pageSize=0"), accepted.JobId, default));
+        Assert.IsType<BadRequestObjectResult>(await functions.GetJobTasks(Get("?pageSize=5000"), accepted.JobId, default));
+        Assert.IsType<BadRequestObjectResult>(await functions.GetJobTasks(Get("?continuation=other-job%20000100"), accepted.JobId, default));
+        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+    }
+
+    [Fact]
+    public async Task Canceling_a_queued_job_cancels_every_task_ends_it_Canceled_with_one_event_and_is_idempotent()
+    {
+        var conceptId = await ConceptAsync(ConceptStatus.Ready);
+        var body = $$"""{"conceptId":"{{conceptId}}","prompts":[{"prompt":"a photo of S","count":250}]}""";
+        var accepted = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(body), default)).Value);
+
+        var canceled = Assert.IsType<JobSummary>(Assert.IsType<AcceptedResult>(await functions.CancelJob(Request(""), accepted.JobId, default)).Value);
+        var again = Assert.IsType<JobSummary>(Assert.IsType<AcceptedResult>(await functions.CancelJob(Request(""), accepted.JobId, default)).Value);
+
+        Assert.Equal((JobStatus.Canceled, 250, 0), (canceled.Status, canceled.CanceledCount, canceled.SucceededCount));
+        Assert.Equal(canceled, again);
+        var tasks = new List<TaskRow>();
+        await foreach (var task in clients.Table(StorageNames.Tables.Tasks).QueryAsync<TaskRow>(t => t.PartitionKey == accepted.JobId)) tasks.Add(task);
+        Assert.Equal(250, tasks.Count);
+        Assert.All(tasks, t => Assert.Equal((ImageTaskStatus.Canceled, JobCancellation.CanceledReason), (t.Status, t.Reason)));
+        var events = (await clients.Queue(StorageNames.Queues.JobEvents).PeekMessagesAsync(32)).Value
+            .Select(m => QueueMessages.Deserialize<JobEvent>(m.Body.ToString())).Where(e => e.JobId == accepted.JobId);
+        Assert.Single(events);
+
+        // A job that ended otherwise has nothing to cancel.
+        var done = await ConceptAsync(ConceptStatus.Ready);
+        var finished = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request($$"""{"conceptId":"{{done}}","prompts":[{"prompt":"S"}]}"""), default)).Value);
+        await new JobAccounting(clients).RecordTaskResultAsync(finished.JobId, TaskIds.Format(0), ImageTaskStatus.Succeeded, null, null, default);
+        Assert.IsType<ConflictObjectResult>(await functions.CancelJob(Request(""), finished.JobId, default));
+        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+    }
+
+    private static IEnumerable<string> ListedJobIds(IActionResult result) =>
+        Assert.IsType<JobListPage>(Assert.IsType<OkObjectResult>(result).Value).Jobs.Select(j => j.Id);
+
+    private async Task<string> ConceptAsync(ConceptStatus status, string? owner = null)
     {
         var conceptId = Guid.NewGuid().ToString("N")[..12];
-        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = status, ImageBlob = BlobPaths.ConceptFile(conceptId, "photo.png") });
+        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = status, ImageBlob = BlobPaths.ConceptFile(conceptId, "photo.png"), Owner = owner });
         return conceptId;
     }
 
-    private static HttpRequest Request(string body, string? idempotencyKey = null)
+    private static HttpRequest Get(string query = "", string? caller = null)
     {
         var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.QueryString = new QueryString(query.Length > 0 ? query : null);
+        if (caller is not null) context.Request.Headers[Caller.PrincipalIdHeader] = caller;
+        return context.Request;
+    }
+
+    private static HttpRequest Request(string body, string? idempotencyKey = null, string? caller = null)
+    {
+        var context = new DefaultHttpContext();
+        if (caller is not null) context.Request.Headers[Caller.PrincipalIdHeader] = caller;
         context.Request.Method = "POST";
         context.Request.ContentType = "application/json";
         context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));

@@ -64,6 +64,28 @@ public sealed class AppSettingsTemplateTests(CompiledInfra infra)
     }
 
     [Fact]
+    public void Callers_sign_in_with_entra_id_when_a_client_id_is_given_and_key_callers_are_the_default_caller_unless_refused()
+    {
+        Assert.Empty(infra.Evaluate().OfType("Microsoft.Web/sites/config"));
+        Assert.Equal("function-key", (string?)FunctionSettings()[AppSettings.DefaultCaller]);
+
+        const string clientId = "00000000-0000-0000-0000-00000000e11e";
+        foreach (var allowKeys in new[] { true, false })
+        {
+            var deployment = infra.Evaluate(new Dictionary<string, JsonNode?> { ["apiEntraClientId"] = clientId, ["allowFunctionKeyCallers"] = allowKeys });
+            var auth = Assert.Single(deployment.OfType("Microsoft.Web/sites/config"));
+            Assert.Equal("authsettingsV2", auth.LeafName);
+            var validation = auth.Properties!["globalValidation"]!;
+            Assert.Equal((!allowKeys, allowKeys ? "AllowAnonymous" : "Return401"), ((bool)validation["requireAuthentication"]!, (string?)validation["unauthenticatedClientAction"]));
+            var entra = auth.Properties!["identityProviders"]!["azureActiveDirectory"]!;
+            Assert.Equal(clientId, (string?)entra["registration"]!["clientId"]);
+            Assert.Equal($"api://{clientId}", (string?)entra["validation"]!["allowedAudiences"]![0]);
+            var site = Assert.Single(deployment.OfType("Microsoft.Web/sites"));
+            Assert.Equal(allowKeys ? "function-key" : "", (string?)Settings(site.Properties!["siteConfig"]!["appSettings"])[AppSettings.DefaultCaller]);
+        }
+    }
+
+    [Fact]
     public void Telemetry_goes_to_application_insights_with_entra_authentication()
     {
         foreach (var settings in new[] { FunctionSettings(), Settings(WorkerContainer()["env"]) })

@@ -90,6 +90,25 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_tasks_of_a_canceled_job_are_acknowledged_as_canceled_without_generating_even_if_the_cancel_stopped_part_way()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of S", "S at night", "S in a box"]);
+        // The cancel request recorded itself and died before setting any task Canceled: the worker alone finishes it.
+        await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(jobId, JobRow.RowKeyValue, j => j with { CancelRequestedAt = DateTimeOffset.UtcNow });
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 3), default);
+
+        var job = await JobAsync(jobId);
+        Assert.Equal((JobStatus.Canceled, 0, 3), (job.Status, job.SucceededCount, job.CanceledCount));
+        Assert.All(await TasksAsync(jobId), t => Assert.Equal((ImageTaskStatus.Canceled, null), (t.Status, t.ResultBlob)));
+        Assert.False(await clients.Container(StorageNames.Containers.Results).GetBlobClient(BlobPaths.Result(jobId, "000000")).ExistsAsync());
+        Assert.Equal(1, await CountAsync(StorageNames.Queues.JobEvents));
+        Assert.Equal(0, await CountAsync(StorageNames.Queues.Generate));
+    }
+
+    [Fact]
     public async Task A_worker_that_dies_mid_batch_lets_the_job_complete_after_the_visibility_timeout()
     {
         var conceptId = await ReadyConceptAsync();

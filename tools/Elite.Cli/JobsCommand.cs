@@ -8,7 +8,7 @@ using Elite.Core.Rows;
 
 namespace Elite.Cli;
 
-/// <summary><c>elite jobs submit|status|watch</c>: jobs through the functions' HTTP API, as any caller uses it.</summary>
+/// <summary><c>elite jobs submit|status|watch|list|tasks|cancel</c>: jobs through the functions' HTTP API, as any caller uses it.</summary>
 internal static class JobsCommand
 {
     public const string ApiVariable = "ELITE_API";
@@ -20,7 +20,7 @@ internal static class JobsCommand
         var key = new Option<string?>("--key") { Description = $"The function key in Azure (default: ${KeyVariable}).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(KeyVariable) };
         var jobs = new Command("jobs", "Submit jobs to the pipeline's HTTP API and follow them.")
         {
-            Submit(api, key), Status(api, key), Watch(api, key),
+            Submit(api, key), Status(api, key), Watch(api, key), List(api, key), Tasks(api, key), Cancel(api, key),
         };
         return jobs;
     }
@@ -82,7 +82,7 @@ internal static class JobsCommand
     {
         var id = new Argument<string>("job-id") { Description = "The job id (from submit, or the CSV job's id)." };
         var json = new Option<bool>("--json") { Description = "Print the API's answer as JSON." };
-        var command = new Command("status", "Show a job: status, counts, problems and every task with its result link or reason.") { api, key, id, json };
+        var command = new Command("status", "Show a job: status, counts, problems and its first tasks with their result links or reasons.") { api, key, id, json };
         command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             var job = await client.GetJobAsync(parse.GetValue(id)!, cancellationToken);
@@ -93,14 +93,11 @@ internal static class JobsCommand
                 return 0;
             }
 
-            output.WriteLine($"job {job.Id}: {job.Status}, {job.SucceededCount} succeeded, {job.FailedCount} failed of {job.TaskCount}; webhook {job.Webhook}");
+            output.WriteLine(Describe(job));
             if (job.Reason is not null) output.WriteLine(job.Reason);
-            foreach (var task in job.Tasks)
-            {
-                output.WriteLine($"  {task.Id}  {task.Status,-9}  seed {task.Seed}  \"{task.Prompt}\"");
-                if ((task.Result ?? task.Reason) is { } detail) output.WriteLine($"          {detail}");
-            }
-
+            if (job.LastWebhookError is not null) output.WriteLine($"last webhook error: {job.LastWebhookError}");
+            foreach (var task in job.Tasks) WriteTask(output, task);
+            if (job.TasksContinuation is not null) output.WriteLine($"  ... {job.TaskCount - job.Tasks.Count} more: elite jobs tasks {job.Id}");
             return 0;
         }));
         return command;
@@ -115,12 +112,77 @@ internal static class JobsCommand
         return command;
     }
 
+    private static Command List(Option<string?> api, Option<string?> key)
+    {
+        var count = new Option<int>("--count") { Description = "How many of the newest jobs to show.", DefaultValueFactory = _ => 20 };
+        var command = new Command("list", "List your jobs, newest first.") { api, key, count };
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var left = parse.GetValue(count);
+            string? continuation = null;
+            do
+            {
+                var page = await client.ListJobsAsync(continuation, Math.Clamp(left, 1, JobList.MaxPageSize), cancellationToken);
+                foreach (var job in page.Jobs.Take(left)) output.WriteLine($"{job.CreatedAt:yyyy-MM-dd HH:mm}  {Describe(job)}");
+                left -= page.Jobs.Count;
+                continuation = page.Continuation;
+            }
+            while (continuation is not null && left > 0);
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Tasks(Option<string?> api, Option<string?> key)
+    {
+        var id = new Argument<string>("job-id") { Description = "The job id." };
+        var command = new Command("tasks", "List every task of a job, with its result link or reason (read a page at a time).") { api, key, id };
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            await foreach (var task in client.AllTasksAsync(parse.GetValue(id)!, cancellationToken)) WriteTask(output, task);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Cancel(Option<string?> api, Option<string?> key)
+    {
+        var id = new Argument<string>("job-id") { Description = "The job id." };
+        var command = new Command("cancel", "Cancel a job: tasks not started are not generated; a batch in hand finishes.") { api, key, id };
+        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        {
+            var job = await client.CancelAsync(parse.GetValue(id)!, cancellationToken);
+            parse.InvocationConfiguration.Output.WriteLine(job.IsFinal ? Describe(job) : $"{Describe(job)}; canceling: a batch in hand finishes first");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Describe(JobSummary job) =>
+        $"job {job.Id}: {job.Status}, {job.SucceededCount} succeeded, {job.FailedCount} failed{(job.CanceledCount > 0 ? $", {job.CanceledCount} canceled" : "")} of {job.TaskCount}; webhook {job.Webhook}";
+
+    private static void WriteTask(TextWriter output, TaskView task)
+    {
+        output.WriteLine($"  {task.Id}  {task.Status,-9}  seed {task.Seed}  \"{task.Prompt}\"");
+        if ((task.Result ?? task.Reason) is { } detail) output.WriteLine($"          {detail}");
+    }
+
     private static async Task<JobView> WatchAsync(PipelineApi client, string jobId, TextWriter output, CancellationToken cancellationToken)
     {
         var job = await client.WatchJobAsync(jobId, TimeSpan.FromSeconds(1), j =>
             output.WriteLine($"{DateTime.Now:HH:mm:ss} {j.Status}: {j.SucceededCount} succeeded, {j.FailedCount} failed of {j.TaskCount}"), cancellationToken);
         if (job.Reason is not null) output.WriteLine(job.Reason);
-        foreach (var failed in job.Tasks.Where(t => t.Status == ImageTaskStatus.Failed)) output.WriteLine($"task {failed.Id} failed: {failed.Reason}");
+        if (job.FailedCount > 0)
+        {
+            await foreach (var failed in client.AllTasksAsync(jobId, cancellationToken))
+            {
+                if (failed.Status == ImageTaskStatus.Failed) output.WriteLine($"task {failed.Id} failed: {failed.Reason}");
+            }
+        }
+
         return job;
     }
 

@@ -53,6 +53,39 @@ internal sealed class PipelineApi : IDisposable
         return await ReadAsync<JobView>(response, cancellationToken);
     }
 
+    /// <summary>The caller's jobs, newest first, a page at a time.</summary>
+    public async Task<JobListPage> ListJobsAsync(string? continuation, int? pageSize, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(ApiRoutes.JobsPath(continuation, pageSize), cancellationToken);
+        return await ReadAsync<JobListPage>(response, cancellationToken);
+    }
+
+    public async Task<TaskPage> GetTasksAsync(string jobId, string? continuation, int? pageSize, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(ApiRoutes.JobTasksPath(jobId, continuation, pageSize), cancellationToken);
+        return await ReadAsync<TaskPage>(response, cancellationToken);
+    }
+
+    /// <summary>Every task of the job, page after page.</summary>
+    public async IAsyncEnumerable<TaskView> AllTasksAsync(string jobId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continuation = null;
+        do
+        {
+            var page = await GetTasksAsync(jobId, continuation, JobList.MaxPageSize, cancellationToken);
+            foreach (var task in page.Tasks) yield return task;
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+    }
+
+    /// <summary>Cancels the job: the answer is its state after the request (Canceled, or still finishing a batch in hand).</summary>
+    public async Task<JobSummary> CancelAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsync(ApiRoutes.JobCancelPath(jobId), content: null, cancellationToken);
+        return await ReadAsync<JobSummary>(response, cancellationToken);
+    }
+
     public async Task<ConceptView> GetConceptAsync(string conceptId, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(ApiRoutes.ConceptPath(conceptId), cancellationToken);
@@ -97,7 +130,7 @@ internal sealed class PipelineApi : IDisposable
 
             if (job is not null)
             {
-                if (last is null || job.Status != last.Status || job.SucceededCount != last.SucceededCount || job.FailedCount != last.FailedCount || job.Webhook != last.Webhook)
+                if (last is null || job.Status != last.Status || job.SucceededCount != last.SucceededCount || job.FailedCount != last.FailedCount || job.CanceledCount != last.CanceledCount || job.Webhook != last.Webhook)
                 {
                     onChange(job);
                 }

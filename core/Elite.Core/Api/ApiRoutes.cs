@@ -6,16 +6,38 @@ public static class ApiRoutes
     public const string Prefix = "api/";
     public const string Jobs = "jobs";
     public const string Job = Jobs + "/{id}";
+    public const string JobCancel = Job + "/cancel";
+    public const string JobTasks = Job + "/tasks";
     public const string Concepts = "concepts";
     public const string Concept = Concepts + "/{id}";
 
     /// <summary>The request header that makes a job submission safe to retry.</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
 
+    /// <summary>Query parameters of the listings: where a page starts (the last page's token) and how many items it holds at most.</summary>
+    public const string ContinuationParameter = "continuation";
+    public const string PageSizeParameter = "pageSize";
+
     /// <summary>The function key header (Azure; the local host needs none).</summary>
     public const string FunctionKeyHeader = "x-functions-key";
 
-    public static string JobPath(string jobId) => $"{Jobs}/{Uri.EscapeDataString(jobId)}";
+    public static string JobPath(string jobId) => WithId(Job, jobId);
 
-    public static string ConceptPath(string conceptId) => $"{Concepts}/{Uri.EscapeDataString(conceptId)}";
+    public static string JobCancelPath(string jobId) => WithId(JobCancel, jobId);
+
+    public static string JobTasksPath(string jobId, string? continuation, int? pageSize) => WithId(JobTasks, jobId) + Query(continuation, pageSize);
+
+    public static string JobsPath(string? continuation, int? pageSize) => Jobs + Query(continuation, pageSize);
+
+    public static string ConceptPath(string conceptId) => WithId(Concept, conceptId);
+
+    private static string WithId(string route, string id) => route.Replace("{id}", Uri.EscapeDataString(id), StringComparison.Ordinal);
+
+    private static string Query(string? continuation, int? pageSize)
+    {
+        var parts = new List<string>();
+        if (continuation is not null) parts.Add($"{ContinuationParameter}={Uri.EscapeDataString(continuation)}");
+        if (pageSize is { } size) parts.Add($"{PageSizeParameter}={size}");
+        return parts.Count == 0 ? "" : "?" + string.Join("&", parts);
+    }
 }

@@ -1,39 +1,92 @@
 using System.Text.Json.Serialization;
+using Elite.Core.Jobs;
 using Elite.Core.Rows;
 
 namespace Elite.Core.Api;
 
-/// <summary>The body of <c>GET /api/jobs/{id}</c>: the job's state, counts, problems and every task.</summary>
-public sealed record JobView(
-    string Id,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<JobStatus>))] JobStatus Status,
-    int TaskCount,
-    int SucceededCount,
-    int FailedCount,
-    int InvalidRowCount,
-    string? Reason,
-    DateTimeOffset? CompletedAt,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<WebhookState>))] WebhookState Webhook,
-    IReadOnlyList<TaskView> Tasks)
+/// <summary>A job as <c>GET /api/jobs</c> lists it: its state, counts and problems.</summary>
+public record JobSummary
 {
+    public string Id { get; init; } = "";
+
+    [JsonConverter(typeof(JsonStringEnumConverter<JobStatus>))]
+    public JobStatus Status { get; init; }
+
+    public int TaskCount { get; init; }
+    public int SucceededCount { get; init; }
+    public int FailedCount { get; init; }
+
+    /// <summary>Tasks not generated because the job was canceled first.</summary>
+    public int CanceledCount { get; init; }
+
+    public int InvalidRowCount { get; init; }
+
+    /// <summary>The caller asked to cancel it: no task starts any more; it ends Canceled once a batch in hand has finished.</summary>
+    public bool CancelRequested { get; init; }
+
+    public string? Reason { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    [JsonConverter(typeof(JsonStringEnumConverter<WebhookState>))]
+    public WebhookState Webhook { get; init; }
+
+    /// <summary>Why the last webhook attempt failed, while it is retried or after it was given up.</summary>
+    public string? LastWebhookError { get; init; }
+
     [JsonIgnore]
     public bool IsFinal => Status.IsFinal();
 
-    /// <param name="resultUri">Where a caller downloads a result blob (a read-only SAS link).</param>
-    public static JobView From(JobRow job, IEnumerable<TaskRow> tasks, Func<string, string> resultUri) => new(
-        job.JobId,
-        job.Status,
-        job.TaskCount,
-        job.SucceededCount,
-        job.FailedCount,
-        job.InvalidRowCount,
-        job.Reason,
-        job.CompletedAt,
-        job.WebhookStatus,
-        [.. tasks.Select(t => TaskView.From(t, resultUri))]);
+    public static JobSummary From(JobRow job) => new()
+    {
+        Id = job.JobId,
+        Status = job.Status,
+        TaskCount = job.TaskCount,
+        SucceededCount = job.SucceededCount,
+        FailedCount = job.FailedCount,
+        CanceledCount = job.CanceledCount,
+        InvalidRowCount = job.InvalidRowCount,
+        CancelRequested = job.CancelRequestedAt is not null,
+        Reason = job.Reason,
+        CreatedAt = job.CreatedAt,
+        CompletedAt = job.CompletedAt,
+        Webhook = job.WebhookStatus,
+        LastWebhookError = job.WebhookStatus is WebhookState.Retrying or WebhookState.Failed ? job.LastWebhookError : null,
+    };
 }
 
-/// <summary>One task of a <see cref="JobView"/>.</summary>
+/// <summary>
+/// The body of <c>GET /api/jobs/{id}</c>: the job and the first page of its tasks; <see cref="TasksContinuation"/>
+/// reads the next page from <c>GET /api/jobs/{id}/tasks</c>.
+/// </summary>
+public sealed record JobView : JobSummary
+{
+    public JobView() { }
+
+    public JobView(JobSummary summary, TaskPage tasks) : base(summary)
+    {
+        Tasks = tasks.Tasks;
+        TasksContinuation = tasks.Continuation;
+    }
+
+    public IReadOnlyList<TaskView> Tasks { get; init; } = [];
+
+    /// <summary>Where the next page of tasks starts (the <c>continuation</c> of <c>GET /api/jobs/{id}/tasks</c>); null when none is left.</summary>
+    public string? TasksContinuation { get; init; }
+}
+
+/// <summary>The body of <c>GET /api/jobs/{id}/tasks</c>: a page of tasks in task order, and where the next starts (null: the end).</summary>
+public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, string? Continuation)
+{
+    /// <param name="resultUri">Where a caller downloads a result blob (a read-only SAS link).</param>
+    public static TaskPage From(Page<TaskRow> page, Func<string, string> resultUri) =>
+        new([.. page.Items.Select(t => TaskView.From(t, resultUri))], page.Continuation);
+}
+
+/// <summary>The body of <c>GET /api/jobs</c>: the caller's jobs, newest first, and where the next page starts.</summary>
+public sealed record JobListPage(IReadOnlyList<JobSummary> Jobs, string? Continuation);
+
+/// <summary>One task of a job.</summary>
 public sealed record TaskView(
     string Id,
     [property: JsonConverter(typeof(JsonStringEnumConverter<ImageTaskStatus>))] ImageTaskStatus Status,

@@ -36,6 +36,9 @@ public static class AppSettings
     public const string WebhookSigningSecret = Webhooks.WebhookOptions.SectionName + SectionSeparator + "SigningSecret";
     public const string WebhookAllowPrivateAddresses = Webhooks.WebhookOptions.SectionName + SectionSeparator + "AllowPrivateAddresses";
 
+    // The API's callers: who a request without a signed-in principal (the function key) is; empty refuses them.
+    public const string DefaultCaller = Callers.CallerOptions.SectionName + SectionSeparator + nameof(Callers.CallerOptions.DefaultCaller);
+
     // Telemetry: Application Insights, with Microsoft Entra authentication (local auth is off).
     public const string AppInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string AppInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
@@ -58,6 +61,7 @@ public static class AppSettings
         FunctionsWorkerRuntime,
         EliteStorageAccountName, EliteStorageCredential, EliteStorageClientId,
         WebhookSigningSecret, WebhookAllowPrivateAddresses,
+        DefaultCaller,
         AppInsightsConnectionString, AppInsightsAuthenticationString,
     ];
 

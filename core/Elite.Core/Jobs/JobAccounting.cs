@@ -70,21 +70,27 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
     }
 
     /// <summary>
-    /// The worker finished a task (for good: a failure it will retry is not a result). Sets the task row final,
-    /// counts it on the job once, and when it was the job's last result, makes the job final and enqueues its
-    /// <c>completed</c> event. A succeeded task without <paramref name="resultBlob"/> gets <see cref="BlobPaths.Result"/>.
+    /// A task ended for good (a failure the worker will retry is not a result; <paramref name="status"/> is final). Sets
+    /// the task row final, counts it on the job once, and when it was the job's last result, makes the job final and
+    /// enqueues its <c>completed</c> event. The first final status recorded wins: a task reported again keeps it and is
+    /// counted as it. A succeeded task without <paramref name="resultBlob"/> gets <see cref="BlobPaths.Result"/>.
     /// </summary>
     /// <exception cref="InvalidMessageException">The task or its job does not exist.</exception>
     public async Task<TaskResultOutcome> RecordTaskResultAsync(
-        string jobId, string taskId, bool succeeded, string? resultBlob, string? reason, CancellationToken cancellationToken)
+        string jobId, string taskId, ImageTaskStatus status, string? resultBlob, string? reason, CancellationToken cancellationToken)
     {
+        if (status is ImageTaskStatus.Queued or ImageTaskStatus.Running)
+        {
+            throw new ArgumentException($"{status} is not a result", nameof(status));
+        }
+
         var task = await _tasks.UpdateAsync<TaskRow>(
                 jobId,
                 taskId,
                 t => t.IsFinal ? null : t with
                 {
-                    Status = succeeded ? ImageTaskStatus.Succeeded : ImageTaskStatus.Failed,
-                    ResultBlob = succeeded ? resultBlob ?? BlobPaths.Result(jobId, taskId) : null,
+                    Status = status,
+                    ResultBlob = status == ImageTaskStatus.Succeeded ? resultBlob ?? BlobPaths.Result(jobId, taskId) : null,
                     Reason = reason,
                     CompletedAt = _time.GetUtcNow(),
                 },
@@ -92,29 +98,56 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
             ?? throw new InvalidMessageException($"task {jobId}/{taskId} does not exist");
 
         var completedBy = JobCompletion.ByTask(taskId);
-        var (counted, madeFinal, job) = await CountAsync(jobId, taskId, task.Status == ImageTaskStatus.Succeeded, completedBy, cancellationToken);
+        var (counted, madeFinal, job) = await CountAsync(jobId, [taskId], task.Status, completedBy, cancellationToken);
         var eventSent = await _completion.SendIfOwedAsync(job, completedBy, madeFinal, cancellationToken);
         return new(counted, task.Status, job.Status, madeFinal, eventSent);
     }
 
-    private async Task<(bool Counted, bool MadeFinal, JobRow Job)> CountAsync(string jobId, string taskId, bool succeeded, string completedBy, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Counts tasks that <see cref="JobCancellation"/> has set Canceled, up to <see cref="MaxCountedAtOnce"/> in one
+    /// transaction; if any of them was counted already (a worker met its message first), each is counted on its own.
+    /// </summary>
+    internal async Task CountCanceledAsync(string jobId, IReadOnlyList<string> taskIds, string completedBy, CancellationToken cancellationToken)
+    {
+        var (counted, madeFinal, job) = await CountAsync(jobId, taskIds, ImageTaskStatus.Canceled, completedBy, cancellationToken);
+        if (!counted)
+        {
+            foreach (var taskId in taskIds)
+            {
+                await RecordTaskResultAsync(jobId, taskId, ImageTaskStatus.Canceled, null, null, cancellationToken);
+            }
+
+            return;
+        }
+
+        await _completion.SendIfOwedAsync(job, completedBy, madeFinal, cancellationToken);
+    }
+
+    /// <summary>Tasks counted in one entity group transaction: one marker each, and the job row.</summary>
+    internal const int MaxCountedAtOnce = 99;
+
+    private async Task<(bool Counted, bool MadeFinal, JobRow Job)> CountAsync(
+        string jobId, IReadOnlyList<string> taskIds, ImageTaskStatus status, string completedBy, CancellationToken cancellationToken) =>
         await TableConcurrency.RetryOnConflictAsync(async token =>
         {
             var job = await _jobs.GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, token)
                 ?? throw new InvalidMessageException($"job {jobId} does not exist");
+            var n = taskIds.Count;
             var updated = _completion.CompleteIfDone(
                 job with
                 {
-                    SucceededCount = job.SucceededCount + (succeeded ? 1 : 0),
-                    FailedCount = job.FailedCount + (succeeded ? 0 : 1),
-                    Status = job.Status == JobStatus.Queued ? JobStatus.Running : job.Status,
+                    SucceededCount = job.SucceededCount + (status == ImageTaskStatus.Succeeded ? n : 0),
+                    FailedCount = job.FailedCount + (status == ImageTaskStatus.Failed ? n : 0),
+                    CanceledCount = job.CanceledCount + (status == ImageTaskStatus.Canceled ? n : 0),
+                    Status = job.Status == JobStatus.Queued && status != ImageTaskStatus.Canceled ? JobStatus.Running : job.Status,
                 },
                 completedBy);
             try
             {
                 await _jobs.SubmitTransactionAsync(
                     [
-                        new TableTransactionAction(TableTransactionActionType.Add, new TaskResultMarker(jobId, taskId) { Succeeded = succeeded }),
+                        .. taskIds.Select(taskId => new TableTransactionAction(
+                            TableTransactionActionType.Add, new TaskResultMarker(jobId, taskId) { Succeeded = status == ImageTaskStatus.Succeeded })),
                         new TableTransactionAction(TableTransactionActionType.UpdateReplace, updated, job.ETag),
                     ],
                     token);
@@ -122,7 +155,7 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
             }
             catch (TableTransactionFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
             {
-                return (false, false, job); // the marker exists: this result was counted before
+                return (false, false, job); // a marker exists: that result was counted before
             }
             catch (TableTransactionFailedException e) when (e.Status == PreconditionFailed)
             {

@@ -24,6 +24,9 @@ internal sealed class JobCompletion(StorageClients clients, TimeProvider time)
 {
     public const string ByIntake = "intake";
 
+    /// <summary>The cancel request, when the tasks it canceled were the job's last.</summary>
+    public const string ByCancel = "cancel";
+
     /// <summary>How long the caller that made a job final has to send its event before a retry may.</summary>
     public static readonly TimeSpan ClaimDuration = TimeSpan.FromSeconds(30);
 
@@ -31,15 +34,19 @@ internal sealed class JobCompletion(StorageClients clients, TimeProvider time)
 
     public static string ByTask(string taskId) => "task:" + taskId;
 
-    /// <summary>The row made final by <paramref name="completedBy"/> if all its tasks are done; otherwise the row as given.</summary>
+    /// <summary>
+    /// The row made final by <paramref name="completedBy"/> if all its tasks are done; otherwise the row as given. A job
+    /// with canceled tasks ends Canceled; one whose cancel came after its last task had started ends as its tasks did.
+    /// </summary>
     public JobRow CompleteIfDone(JobRow job, string completedBy)
     {
-        if (job.IsFinal || !job.IntakeComplete || job.SucceededCount + job.FailedCount < job.TaskCount)
+        if (job.IsFinal || !job.IntakeComplete || job.SucceededCount + job.FailedCount + job.CanceledCount < job.TaskCount)
         {
             return job;
         }
 
-        var status = job.SucceededCount == 0 ? JobStatus.Failed
+        var status = job.CanceledCount > 0 || (job.CancelRequestedAt is not null && job.TaskCount == 0) ? JobStatus.Canceled
+            : job.SucceededCount == 0 ? JobStatus.Failed
             : job.FailedCount > 0 || job.InvalidRowCount > 0 || job.RowsNotRead ? JobStatus.PartiallySucceeded
             : JobStatus.Succeeded;
         var now = time.GetUtcNow();

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Elite.Core.Callers;
 using Elite.Core.Concepts;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -47,7 +48,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
     private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
 
     /// <param name="webhookUrls">When given, a webhook URL is also checked against it (with DNS) at submission, so the caller learns at once; delivery checks again.</param>
-    public async Task<JobSubmitResult> SubmitAsync(JobSubmission submission, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<JobSubmitResult> SubmitAsync(JobSubmission submission, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var problems = JobValidator.Validate(submission, _limits).ToList();
         if (idempotencyKey is not null && JobValidator.CheckIdempotencyKey(idempotencyKey, _limits) is { } keyProblem)
@@ -72,7 +73,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
         if (idempotencyKey is not null)
         {
             claim = await clients.Table(StorageNames.Tables.Jobs)
-                .GetOrDefaultAsync<IdempotencyRow>(IdempotencyRow.PartitionKeyFor(idempotencyKey), IdempotencyRow.RowKeyValue, cancellationToken);
+                .GetOrDefaultAsync<IdempotencyRow>(IdempotencyRow.PartitionKeyFor(caller, idempotencyKey), IdempotencyRow.RowKeyValue, cancellationToken);
             repeated = claim is not null;
             if (claim is not null && await AnswerForSeenKeyAsync(claim, submission, tasks.Count, cancellationToken) is { } answer)
             {
@@ -81,14 +82,14 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
         }
 
         // A key seen before was claimed after its concept passed: the job it names is finished whatever the concept is now.
-        if (!repeated && await new ConceptGate(new ConceptLifecycle(clients)).ProblemAsync(submission.ConceptId!, cancellationToken) is { } conceptProblem)
+        if (!repeated && await new ConceptGate(new ConceptLifecycle(clients), caller).ProblemAsync(submission.ConceptId!, cancellationToken) is { } conceptProblem)
         {
             return new(SubmitOutcome.Invalid, null, 0, [new("conceptId", conceptProblem)]);
         }
 
         if (idempotencyKey is not null && claim is null)
         {
-            (claim, var won) = await ClaimKeyAsync(idempotencyKey, submission, cancellationToken);
+            (claim, var won) = await ClaimKeyAsync(caller, idempotencyKey, submission, cancellationToken);
             repeated = !won;
             if (!won && await AnswerForSeenKeyAsync(claim, submission, tasks.Count, cancellationToken) is { } answer)
             {
@@ -97,7 +98,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
         }
 
         var jobId = claim?.JobId ?? NewJobId();
-        var job = await CreateJobRowAsync(jobId, submission, idempotencyKey, tasks.Count, cancellationToken);
+        var job = await CreateJobRowAsync(jobId, submission, caller, idempotencyKey, tasks.Count, cancellationToken);
         var writer = new TaskWriter(clients, jobId, job.EnqueuedCount);
         foreach (var task in tasks)
         {
@@ -132,15 +133,15 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
     }
 
     /// <summary>Writes the key's row with a fresh job id, or returns the row of a concurrent request that wrote it first.</summary>
-    private Task<(IdempotencyRow Claim, bool Won)> ClaimKeyAsync(string key, JobSubmission submission, CancellationToken cancellationToken) =>
+    private Task<(IdempotencyRow Claim, bool Won)> ClaimKeyAsync(Caller caller, string key, JobSubmission submission, CancellationToken cancellationToken) =>
         clients.Table(StorageNames.Tables.Jobs).AddOrGetAsync(
-            new IdempotencyRow(key) { JobId = NewJobId(), RequestHash = RequestHash(submission), CreatedAt = _time.GetUtcNow() }, cancellationToken);
+            new IdempotencyRow(caller, key) { JobId = NewJobId(), RequestHash = RequestHash(submission), CreatedAt = _time.GetUtcNow() }, cancellationToken);
 
-    private async Task<JobRow> CreateJobRowAsync(string jobId, JobSubmission submission, string? idempotencyKey, int taskCount, CancellationToken cancellationToken)
+    private async Task<JobRow> CreateJobRowAsync(string jobId, JobSubmission submission, Caller caller, string? idempotencyKey, int taskCount, CancellationToken cancellationToken)
     {
-        var jobs = clients.Table(StorageNames.Tables.Jobs);
         var job = new JobRow(jobId)
         {
+            Owner = caller.Id,
             Status = JobStatus.Queued,
             Source = JobRow.HttpSource,
             TaskCount = taskCount,
@@ -149,6 +150,6 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
             IdempotencyKey = idempotencyKey,
             CreatedAt = _time.GetUtcNow(),
         };
-        return (await jobs.AddOrGetAsync(job, cancellationToken)).Row;
+        return await JobList.CreateAsync(clients, job, caller, cancellationToken);
     }
 }

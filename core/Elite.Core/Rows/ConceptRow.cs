@@ -67,6 +67,12 @@ public sealed record ConceptRow : ITableEntity
     /// </summary>
     public bool EncodeRequested { get; set; }
 
+    /// <summary>
+    /// The caller who created the concept through the API (<see cref="Api.Caller"/>): only they see and use it. A
+    /// concept uploaded straight into the container has none and is shared by every caller (an operator's library).
+    /// </summary>
+    public string? Owner { get; set; }
+
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }

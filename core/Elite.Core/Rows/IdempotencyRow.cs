@@ -2,12 +2,14 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Elite.Core.Callers;
 
 namespace Elite.Core.Rows;
 
 /// <summary>
-/// An <c>Idempotency-Key</c> that a caller sent with a job submission, in table <c>Jobs</c>. The key itself may hold
-/// characters that table keys refuse, so the partition key is <c>idempotency-</c> + the SHA-256 of the key (hex).
+/// An <c>Idempotency-Key</c> that a caller sent with a job submission, in table <c>Jobs</c>. Keys are the caller's
+/// own: two callers may use the same key for different jobs. The key may hold characters that table keys refuse, so
+/// the partition key is <c>idempotency-</c> + the SHA-256 (hex) of the caller and the key.
 /// </summary>
 public sealed record IdempotencyRow : ITableEntity
 {
@@ -16,15 +18,15 @@ public sealed record IdempotencyRow : ITableEntity
 
     public IdempotencyRow() { }
 
-    public IdempotencyRow(string key)
+    public IdempotencyRow(Caller caller, string key)
     {
-        PartitionKey = PartitionKeyFor(key);
+        PartitionKey = PartitionKeyFor(caller, key);
         RowKey = RowKeyValue;
         Key = key;
     }
 
-    public static string PartitionKeyFor(string key) =>
-        PartitionPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    public static string PartitionKeyFor(Caller caller, string key) =>
+        PartitionPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{caller.Id}\n{key}")));
 
     /// <summary>The key as the caller sent it.</summary>
     public string Key { get; set; } = "";

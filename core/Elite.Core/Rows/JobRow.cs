@@ -20,12 +20,15 @@ public enum JobStatus
 
     /// <summary>Finished without any image.</summary>
     Failed,
+
+    /// <summary>The caller canceled it: the tasks not started then were not generated (<see cref="JobRow.CanceledCount"/>).</summary>
+    Canceled,
 }
 
 public static class JobStatusExtensions
 {
     /// <summary>The job has ended: no task of it will run again.</summary>
-    public static bool IsFinal(this JobStatus status) => status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed;
+    public static bool IsFinal(this JobStatus status) => status is JobStatus.Succeeded or JobStatus.PartiallySucceeded or JobStatus.Failed or JobStatus.Canceled;
 }
 
 /// <summary>Whether the caller's completion webhook has been delivered.</summary>
@@ -74,6 +77,15 @@ public sealed record JobRow : ITableEntity
     public int TaskCount { get; set; }
     public int SucceededCount { get; set; }
     public int FailedCount { get; set; }
+
+    /// <summary>Tasks that were never generated because the job was canceled first.</summary>
+    public int CanceledCount { get; set; }
+
+    /// <summary>The caller who made the job (<see cref="Api.Caller"/>); no other caller sees it.</summary>
+    public string? Owner { get; set; }
+
+    /// <summary>When the caller asked to cancel the job; from then on no task of it starts.</summary>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
 
     /// <summary>CSV rows refused at ingestion; they have no task. Their line numbers and reasons are in <see cref="Reason"/>.</summary>
     public int InvalidRowCount { get; set; }

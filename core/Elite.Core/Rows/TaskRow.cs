@@ -13,6 +13,9 @@ public enum ImageTaskStatus
     Running,
     Succeeded,
     Failed,
+
+    /// <summary>Its job was canceled before the task started.</summary>
+    Canceled,
 }
 
 /// <summary>One image to generate, in table <c>Tasks</c>: partition key = job id, row key = task id.</summary>
@@ -80,7 +83,7 @@ public sealed record TaskRow : ITableEntity
     public int? SourceLine { get; set; }
 
     [IgnoreDataMember]
-    public bool IsFinal => Status is ImageTaskStatus.Succeeded or ImageTaskStatus.Failed;
+    public bool IsFinal => Status is ImageTaskStatus.Succeeded or ImageTaskStatus.Failed or ImageTaskStatus.Canceled;
 
     /// <summary>The double that reads as the float the caller sent (0.6, not 0.6000000238418579); it narrows back to the same float.</summary>
     private static double Widen(float value) => double.Parse(value.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

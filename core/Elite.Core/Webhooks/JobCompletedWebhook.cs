@@ -14,6 +14,7 @@ public sealed record JobCompletedData(
     int TaskCount,
     int SucceededCount,
     int FailedCount,
+    int CanceledCount,
     int InvalidRowCount,
     IReadOnlyList<WebhookResult> Results,
     bool ResultsTruncated,
@@ -34,7 +35,7 @@ public sealed record JobCompletedWebhook(string Type, DateTimeOffset Timestamp, 
 
     public static JobCompletedWebhook For(JobRow job, IReadOnlyList<WebhookResult> results, bool truncated) =>
         new(EventType, job.CompletedAt ?? job.Timestamp ?? DateTimeOffset.UnixEpoch, new JobCompletedData(
-            job.JobId, job.Status, job.TaskCount, job.SucceededCount, job.FailedCount, job.InvalidRowCount, results, truncated, job.Reason));
+            job.JobId, job.Status, job.TaskCount, job.SucceededCount, job.FailedCount, job.CanceledCount, job.InvalidRowCount, results, truncated, job.Reason));
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }

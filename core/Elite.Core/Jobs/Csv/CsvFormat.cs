@@ -29,4 +29,7 @@ public static class CsvJobMetadata
     public const string Guidance = "guidance";
     public const string Lambda = "lambda";
     public const string Scheduler = "scheduler";
+
+    /// <summary>The caller the job belongs to (a principal's object id); absent: the deployment's default caller.</summary>
+    public const string Owner = "owner";
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs.Models;
 using Elite.Core.Api;
+using Elite.Core.Callers;
 using Elite.Core.Concepts;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -22,10 +23,13 @@ public sealed record CsvJobResult(string JobId, bool Repeated, JobStatus Status,
 /// row means <see cref="CsvRowParser"/>'s; this class owns the job row, and tasks are written in batches.
 /// </summary>
 /// <remarks>
-/// The job id comes from the blob name and ETag, so a redelivered blob event finds its job: a finished intake is
-/// answered as a repeat, an interrupted one is resumed after its checkpoint (see <see cref="JobIntake"/>).
+/// <para>The job id comes from the blob name and ETag, so a redelivered blob event finds its job: a finished intake is
+/// answered as a repeat, an interrupted one is resumed after its checkpoint (see <see cref="JobIntake"/>).</para>
+/// <para>The job belongs to the caller the blob's <c>owner</c> metadata names, else to the deployment's default caller
+/// (<see cref="CallerOptions.DefaultCaller"/>); with neither, no caller sees it through the API.</para>
 /// </remarks>
-public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, TimeProvider? time = null)
+public sealed class CsvJobIntake(
+    StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, CallerOptions? callers = null, TimeProvider? time = null)
 {
     private readonly JobLimits _limits = limits ?? JobLimits.Default;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -64,7 +68,8 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
         }
 
         var (options, optionProblems) = await CsvJobOptions.ReadAsync(source.Metadata, _limits, webhookUrls, cancellationToken);
-        var job = existing ?? await CreateAsync(jobId, source, options.WebhookUrl, cancellationToken);
+        var owner = options.Owner is { } named ? new Caller(named) : callers?.CsvCaller;
+        var job = existing ?? await CreateAsync(jobId, source, options.WebhookUrl, owner, cancellationToken);
         await WriteReceiptAsync(source, jobId, cancellationToken);
         if (optionProblems.Count > 0)
         {
@@ -72,7 +77,7 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
         }
 
         var writer = new TaskWriter(clients, jobId, job.EnqueuedCount);
-        var parser = new CsvRowParser(options, _limits, new ConceptGate(_lifecycle));
+        var parser = new CsvRowParser(options, _limits, new ConceptGate(_lifecycle, owner));
         var outcome = await new CsvPromptReader(_limits).ReadAsync(csv, async (row, token) =>
         {
             var (conceptId, image, problem) = await parser.ParseAsync(row, token);
@@ -83,18 +88,18 @@ public sealed class CsvJobIntake(StorageClients clients, JobLimits? limits = nul
         return await FinishAsync(jobId, outcome, cancellationToken);
     }
 
-    private async Task<JobRow> CreateAsync(string jobId, CsvJobSource source, string? webhookUrl, CancellationToken cancellationToken)
+    private async Task<JobRow> CreateAsync(string jobId, CsvJobSource source, string? webhookUrl, Caller? owner, CancellationToken cancellationToken)
     {
-        var jobs = clients.Table(StorageNames.Tables.Jobs);
         var job = new JobRow(jobId)
         {
+            Owner = owner?.Id,
             Status = JobStatus.Queued,
             Source = JobRow.CsvSource,
             SourceBlob = source.Name + ".csv",
             WebhookUrl = webhookUrl,
             CreatedAt = _time.GetUtcNow(),
         };
-        return (await jobs.AddOrGetAsync(job, cancellationToken)).Row; // found: a concurrent redelivery wrote it
+        return await JobList.CreateAsync(clients, job, owner, cancellationToken); // found: a concurrent redelivery wrote it
     }
 
     /// <summary>Tells the uploader their job (<see cref="CsvJobReceipt"/>).</summary>

@@ -4,7 +4,7 @@ using Elite.Core.Webhooks;
 namespace Elite.Core.Jobs;
 
 /// <summary>A CSV job's options, from its blob's metadata (<see cref="CsvJobMetadata"/>): the webhook and the rows' defaults.</summary>
-internal sealed record CsvJobOptions(string? WebhookUrl, int Steps, float Guidance, float Lambda, SchedulerKind Scheduler)
+internal sealed record CsvJobOptions(string? WebhookUrl, string? Owner, int Steps, float Guidance, float Lambda, SchedulerKind Scheduler)
 {
     /// <summary>The options of a CSV blob, and a problem per unusable metadata value.</summary>
     public static async Task<(CsvJobOptions Options, IReadOnlyList<string> Problems)> ReadAsync(
@@ -44,8 +44,15 @@ internal sealed record CsvJobOptions(string? WebhookUrl, int Steps, float Guidan
         var schedulerProblem = scheduler is null ? null : JobValidator.CheckScheduler(scheduler);
         Check(CsvJobMetadata.Scheduler, schedulerProblem);
 
+        var owner = Value(CsvJobMetadata.Owner);
+        if (owner is not null && Callers.Caller.Of(owner, new()) is null)
+        {
+            Check(CsvJobMetadata.Owner, $"is not a caller id (at most {Callers.Caller.MaxIdLength} characters, no control characters)");
+            owner = null;
+        }
+
         var options = new CsvJobOptions(
-            problems.Count == 0 ? webhookUrl : null, steps, guidance, lambda,
+            problems.Count == 0 ? webhookUrl : null, owner, steps, guidance, lambda,
             schedulerProblem is null ? JobValidator.SchedulerOrDefault(scheduler) : GenerationDefaults.Scheduler);
         return (options, problems);
     }

@@ -1,0 +1,34 @@
+using System.Globalization;
+using Elite.Core.Api;
+using Elite.Core.Callers;
+using Elite.Core.Jobs;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Elite.Functions;
+
+/// <summary>What every HTTP function reads from a request the same way: its caller and the paging of a listing.</summary>
+internal static class ApiRequests
+{
+    /// <summary>The request's caller (<see cref="Caller.Of"/>), or the 401 answer when it has none.</summary>
+    public static (Caller? Caller, IActionResult? Refusal) CallerOf(HttpRequest request, CallerOptions options) =>
+        Caller.Of(request.Headers[Caller.PrincipalIdHeader].FirstOrDefault(), options) is { } caller
+            ? (caller, null)
+            : (null, new UnauthorizedObjectResult(ApiErrors.One("caller", "sign in (Microsoft Entra ID): this deployment takes no anonymous or function-key callers")));
+
+    /// <summary>The <c>continuation</c> and <c>pageSize</c> of a listing, or the 400 answer naming what is wrong.</summary>
+    public static (string? Continuation, int PageSize, IActionResult? Refusal) PagingOf(HttpRequest request)
+    {
+        var continuation = request.Query[ApiRoutes.ContinuationParameter].FirstOrDefault() is { Length: > 0 } token ? token : null;
+        var size = request.Query[ApiRoutes.PageSizeParameter].FirstOrDefault();
+        if (size is null) return (continuation, JobList.DefaultPageSize, null);
+        return int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var pageSize) && pageSize is >= 1 and <= JobList.MaxPageSize
+            ? (continuation, pageSize, null)
+            : (null, 0, new BadRequestObjectResult(ApiErrors.One(ApiRoutes.PageSizeParameter, $"must be a whole number from 1 to {JobList.MaxPageSize}")));
+    }
+
+    public static IActionResult BadContinuation() =>
+        new BadRequestObjectResult(ApiErrors.One(ApiRoutes.ContinuationParameter, JobList.InvalidContinuation));
+
+    public static IActionResult NoJob(string id) => new NotFoundObjectResult(ApiErrors.One("id", $"no job {id}"));
+}
