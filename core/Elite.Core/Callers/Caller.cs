@@ -20,9 +20,12 @@ public sealed record Caller(string Id)
 
     /// <summary>The caller of a request: its principal, else the default caller; null when neither is known (401).</summary>
     public static Caller? Of(string? principalId, CallerOptions options) =>
-        principalId is { Length: > 0 and <= MaxIdLength } id && !id.Any(char.IsControl) ? new Caller(id)
+        IsValidId(principalId) ? new Caller(principalId!)
         : options.DefaultCaller is { Length: > 0 } fallback ? new Caller(fallback)
         : null;
+
+    /// <summary>Whether <paramref name="id"/> can name a caller: 1 to <see cref="MaxIdLength"/> characters, none a control character.</summary>
+    public static bool IsValidId(string? id) => id is { Length: > 0 and <= MaxIdLength } && !id.Any(char.IsControl);
 
     /// <summary>A short, table-key-safe name of this caller (SHA-256, hex): partition keys hold it, not the id itself.</summary>
     public string Key => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Id)))[..32];

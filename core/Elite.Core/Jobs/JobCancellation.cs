@@ -43,11 +43,12 @@ public sealed class JobCancellation(StorageClients clients, TimeProvider? time =
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly JobAccounting _accounting = new(clients, time);
     private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
+    private readonly JobList _jobs = new(clients);
     private readonly TableClient _tasks = clients.Table(StorageNames.Tables.Tasks);
 
     public async Task<CancelResult> CancelAsync(Caller caller, string jobId, CancellationToken cancellationToken)
     {
-        var job = await new JobList(clients).GetAsync(caller, jobId, cancellationToken);
+        var job = await _jobs.GetAsync(caller, jobId, cancellationToken);
         if (job is null) return new(CancelOutcome.NotFound, null);
         if (job.IsFinal) return await FinishedAsync(job, cancellationToken);
 

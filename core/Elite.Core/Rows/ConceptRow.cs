@@ -68,7 +68,7 @@ public sealed record ConceptRow : ITableEntity
     public bool EncodeRequested { get; set; }
 
     /// <summary>
-    /// The caller who created the concept through the API (<see cref="Api.Caller"/>): only they see and use it. A
+    /// The caller who created the concept through the API (<see cref="Callers.Caller"/>): only they see and use it. A
     /// concept uploaded straight into the container has none and is shared by every caller (an operator's library).
     /// </summary>
     public string? Owner { get; set; }

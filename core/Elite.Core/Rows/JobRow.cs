@@ -81,7 +81,7 @@ public sealed record JobRow : ITableEntity
     /// <summary>Tasks that were never generated because the job was canceled first.</summary>
     public int CanceledCount { get; set; }
 
-    /// <summary>The caller who made the job (<see cref="Api.Caller"/>); no other caller sees it.</summary>
+    /// <summary>The caller who made the job (<see cref="Callers.Caller"/>); no other caller sees it.</summary>
     public string? Owner { get; set; }
 
     /// <summary>When the caller asked to cancel the job; from then on no task of it starts.</summary>

@@ -45,7 +45,7 @@ internal sealed record CsvJobOptions(string? WebhookUrl, string? Owner, int Step
         Check(CsvJobMetadata.Scheduler, schedulerProblem);
 
         var owner = Value(CsvJobMetadata.Owner);
-        if (owner is not null && Callers.Caller.Of(owner, new()) is null)
+        if (owner is not null && !Callers.Caller.IsValidId(owner))
         {
             Check(CsvJobMetadata.Owner, $"is not a caller id (at most {Callers.Caller.MaxIdLength} characters, no control characters)");
             owner = null;
