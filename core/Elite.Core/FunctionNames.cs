@@ -11,6 +11,8 @@ public static class FunctionNames
     public const string GetJobTasks = "GetJobTasks";
     public const string CancelJob = "CancelJob";
     public const string GetConcept = "GetConcept";
+    public const string CreateConcept = "CreateConcept";
+    public const string DeleteConcept = "DeleteConcept";
     public const string JobEvents = "JobEvents";
     public const string Reconcile = "Reconcile";
 }

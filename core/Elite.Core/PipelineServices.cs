@@ -25,8 +25,9 @@ public static class PipelineServices
         services.AddSingleton(new JobIntake(clients, webhookUrls: urlPolicy));
         services.AddSingleton(csvJobs);
         services.AddSingleton(concepts);
+        services.AddSingleton(new ConceptLifecycle(clients));
         services.AddSingleton(new Reconciler(clients, concepts, csvJobs));
-        services.AddSingleton(new ResultLinks(clients));
+        services.AddSingleton(new BlobLinks(clients));
         services.AddSingleton(new JobList(clients));
         services.AddSingleton(new JobCancellation(clients));
         services.AddSingleton(new JobEventHandler(

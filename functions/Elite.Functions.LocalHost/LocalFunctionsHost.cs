@@ -18,7 +18,7 @@ public static class LocalFunctionsHost
         builder.Configuration[$"{CallerOptions.SectionName}:{nameof(CallerOptions.DefaultCaller)}"] ??= CallerOptions.DevelopmentCaller;
         builder.Services.AddPipelineFunctions(builder.Configuration);
         builder.Services.AddMvcCore();
-        builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>().AddSingleton<StatusFunctions>()
+        builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>()
             .AddSingleton<ReconcilerFunctions>();
         builder.Services.AddHostedService<LocalTimers>();
         builder.Host.ConfigureWebJobs(webJobs =>

@@ -13,7 +13,7 @@ namespace Elite.Functions;
 
 /// <summary>Jobs: submitted over HTTP or as a CSV upload, listed, read a page of tasks at a time, and canceled; each caller sees only their own.</summary>
 public sealed class JobFunctions(
-    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, ResultLinks links, CallerOptions callers, ILogger<JobFunctions> logger)
+    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, BlobLinks links, CallerOptions callers, ILogger<JobFunctions> logger)
 {
     [Function(FunctionNames.SubmitJob)]
     public async Task<IActionResult> SubmitJob([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.Jobs)] HttpRequest request, CancellationToken cancellationToken)
@@ -111,7 +111,7 @@ public sealed class JobFunctions(
     private async Task<TaskPage> TaskPageAsync(string jobId, string? continuation, int pageSize, CancellationToken cancellationToken)
     {
         var page = await jobs.TasksAsync(jobId, continuation, pageSize, cancellationToken);
-        var link = await links.SignerAsync(cancellationToken);
+        var link = await links.ResultReaderAsync(cancellationToken);
         return TaskPage.From(page, blob => link(blob).AbsoluteUri);
     }
 

@@ -21,7 +21,7 @@ public sealed class JobsCommandTests
     [Fact]
     public async Task Missing_or_malformed_arguments_are_user_errors_and_an_unreachable_api_is_named()
     {
-        if (Environment.GetEnvironmentVariable(JobsCommand.ApiVariable) is null)
+        if (Environment.GetEnvironmentVariable(ApiCommand.ApiVariable) is null)
         {
             Assert.Equal(2, (await Cli.RunAsync("jobs", "status", "some-job")).ExitCode); // no --api and no ELITE_API
         }

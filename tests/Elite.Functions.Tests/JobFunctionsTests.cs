@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Elite.Core.Api;
 using Elite.Core.Callers;
+using Elite.Core.Concepts;
 using Elite.Core.Jobs;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
@@ -19,7 +20,7 @@ public sealed class JobFunctionsTests
 {
     private readonly StorageClients clients = new(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
     private readonly JobFunctions functions;
-    private readonly StatusFunctions status;
+    private readonly ConceptFunctions concepts;
 
     public JobFunctionsTests()
     {
@@ -28,8 +29,8 @@ public sealed class JobFunctionsTests
         var callers = new CallerOptions { DefaultCaller = "team" };
         functions = new JobFunctions(
             new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls, callers: callers), new JobList(clients), new JobCancellation(clients),
-            new ResultLinks(clients), callers, NullLogger<JobFunctions>.Instance);
-        status = new StatusFunctions(clients, callers);
+            new BlobLinks(clients), callers, NullLogger<JobFunctions>.Instance);
+        concepts = new ConceptFunctions(new ConceptIntake(clients), new ConceptLifecycle(clients), new BlobLinks(clients), callers, NullLogger<ConceptFunctions>.Instance);
     }
 
     [Fact]
@@ -95,7 +96,7 @@ public sealed class JobFunctionsTests
         Assert.IsType<NotFoundObjectResult>(await functions.GetJob(Get(caller: "bob"), alices.JobId, default));
         Assert.IsType<NotFoundObjectResult>(await functions.GetJobTasks(Get(caller: "bob"), alices.JobId, default));
         Assert.IsType<NotFoundObjectResult>(await functions.CancelJob(Request("", caller: "bob"), alices.JobId, default));
-        Assert.IsType<NotFoundObjectResult>(await status.GetConcept(Get(caller: "bob"), ownConcept, default));
+        Assert.IsType<NotFoundObjectResult>(await concepts.GetConcept(Get(caller: "bob"), ownConcept, default));
         var refused = Assert.IsType<BadRequestObjectResult>(await functions.SubmitJob(Request(body, caller: "bob"), default));
         Assert.Contains(ownConcept, JsonSerializer.Serialize(refused.Value));
         Assert.DoesNotContain(ListedJobIds(await functions.ListJobs(Get(caller: "bob"), default)), id => id == alices.JobId);
@@ -108,8 +109,8 @@ public sealed class JobFunctionsTests
 
         // Alice sees hers, listed newest first; a request without a principal is the deployment's default caller, not Alice.
         Assert.IsType<OkObjectResult>(await functions.GetJob(Get(caller: "alice"), alices.JobId, default));
-        Assert.IsType<OkObjectResult>(await status.GetConcept(Get(caller: "alice"), ownConcept, default));
-        Assert.IsType<OkObjectResult>(await status.GetConcept(Get(caller: "bob"), shared, default));
+        Assert.IsType<OkObjectResult>(await concepts.GetConcept(Get(caller: "alice"), ownConcept, default));
+        Assert.IsType<OkObjectResult>(await concepts.GetConcept(Get(caller: "bob"), shared, default));
         var second = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(sharedBody, caller: "alice"), default)).Value);
         Assert.Equal([second.JobId, alices.JobId], ListedJobIds(await functions.ListJobs(Get(caller: "alice"), default)).Take(2));
         Assert.IsType<NotFoundObjectResult>(await functions.GetJob(Get(), alices.JobId, default));
@@ -120,7 +121,7 @@ public sealed class JobFunctionsTests
     public async Task Without_a_default_caller_a_request_without_a_signed_in_principal_gets_401()
     {
         var strict = new JobFunctions(
-            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), new ResultLinks(clients), new CallerOptions(), NullLogger<JobFunctions>.Instance);
+            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), new BlobLinks(clients), new CallerOptions(), NullLogger<JobFunctions>.Instance);
         Assert.IsType<UnauthorizedObjectResult>(await strict.ListJobs(Get(), default));
         Assert.IsType<OkObjectResult>(await strict.ListJobs(Get(caller: "carol"), default));
     }

@@ -32,7 +32,7 @@ public sealed class LocalHostTests
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(isolated, local);
-        Assert.Equal(10, local.Count());
+        Assert.Equal(12, local.Count());
     }
 
     [Fact]

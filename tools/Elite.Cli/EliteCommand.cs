@@ -14,6 +14,7 @@ internal static class EliteCommand
             GenerateCommand.Create(),
             BenchCommand.Create(),
             JobsCommand.Create(),
+            ConceptsCommand.Create(),
             DemoCommand.Create(),
         };
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using System.Text.Json;
 using Elite.Contracts.Generation;
 using Elite.Core.Api;
@@ -11,13 +10,9 @@ namespace Elite.Cli;
 /// <summary><c>elite jobs submit|status|watch|list|tasks|cancel</c>: jobs through the functions' HTTP API, as any caller uses it.</summary>
 internal static class JobsCommand
 {
-    public const string ApiVariable = "ELITE_API";
-    public const string KeyVariable = "ELITE_API_KEY";
-
     public static Command Create()
     {
-        var api = new Option<string?>("--api") { Description = $"The functions' base URL, e.g. http://127.0.0.1:7071 (default: ${ApiVariable}).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ApiVariable) };
-        var key = new Option<string?>("--key") { Description = $"The function key in Azure (default: ${KeyVariable}).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(KeyVariable) };
+        var (api, key) = ApiCommand.Options();
         var jobs = new Command("jobs", "Submit jobs to the pipeline's HTTP API and follow them.")
         {
             Submit(api, key), Status(api, key), Watch(api, key), List(api, key), Tasks(api, key), Cancel(api, key),
@@ -43,7 +38,7 @@ internal static class JobsCommand
         {
             api, key, file, concept, prompt, negative, seeds, steps, guidance, lambda, scheduler, webhook, idempotency, watch,
         };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             JobSubmission submission;
             if (parse.GetValue(file) is { } json)
@@ -83,7 +78,7 @@ internal static class JobsCommand
         var id = new Argument<string>("job-id") { Description = "The job id (from submit, or the CSV job's id)." };
         var json = new Option<bool>("--json") { Description = "Print the API's answer as JSON." };
         var command = new Command("status", "Show a job: status, counts, problems and its first tasks with their result links or reasons.") { api, key, id, json };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             var job = await client.GetJobAsync(parse.GetValue(id)!, cancellationToken);
             var output = parse.InvocationConfiguration.Output;
@@ -107,7 +102,7 @@ internal static class JobsCommand
     {
         var id = new Argument<string>("job-id") { Description = "The job id." };
         var command = new Command("watch", "Follow a job until it ends; exit 0 when every image succeeded, 1 otherwise.") { api, key, id };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.GuardAsync(parse, api, key, cancellationToken, async client =>
             ExitCode(await WatchAsync(client, parse.GetValue(id)!, parse.InvocationConfiguration.Output, cancellationToken))));
         return command;
     }
@@ -116,7 +111,7 @@ internal static class JobsCommand
     {
         var count = new Option<int>("--count") { Description = "How many of the newest jobs to show.", DefaultValueFactory = _ => 20 };
         var command = new Command("list", "List your jobs, newest first.") { api, key, count };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             var output = parse.InvocationConfiguration.Output;
             var left = parse.GetValue(count);
@@ -139,7 +134,7 @@ internal static class JobsCommand
     {
         var id = new Argument<string>("job-id") { Description = "The job id." };
         var command = new Command("tasks", "List every task of a job, with its result link or reason (read a page at a time).") { api, key, id };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             var output = parse.InvocationConfiguration.Output;
             await foreach (var task in client.AllTasksAsync(parse.GetValue(id)!, cancellationToken)) WriteTask(output, task);
@@ -152,7 +147,7 @@ internal static class JobsCommand
     {
         var id = new Argument<string>("job-id") { Description = "The job id." };
         var command = new Command("cancel", "Cancel a job: tasks not started are not generated; a batch in hand finishes.") { api, key, id };
-        command.SetAction((parse, cancellationToken) => GuardAsync(parse, api, key, cancellationToken, async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.GuardAsync(parse, api, key, cancellationToken, async client =>
         {
             var job = await client.CancelAsync(parse.GetValue(id)!, cancellationToken);
             parse.InvocationConfiguration.Output.WriteLine(job.IsFinal ? Describe(job) : $"{Describe(job)}; canceling: a batch in hand finishes first");
@@ -187,48 +182,4 @@ internal static class JobsCommand
     }
 
     private static int ExitCode(JobView job) => job.Status == JobStatus.Succeeded ? 0 : 1;
-
-    /// <summary>Runs a command with an API client; the API's refusals are user errors (exit 2) with every problem it named.</summary>
-    private static async Task<int> GuardAsync(ParseResult parse, Option<string?> api, Option<string?> key, CancellationToken cancellationToken, Func<PipelineApi, Task<int>> body)
-    {
-        var error = parse.InvocationConfiguration.Error;
-        var name = $"elite jobs {parse.CommandResult.Command.Name}";
-        if (!Uri.TryCreate(parse.GetValue(api), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-        {
-            await error.WriteLineAsync($"{name}: give --api (or set {ApiVariable}) as the functions' http(s) base URL.");
-            return CommandHelpers.UserError;
-        }
-
-        using var client = new PipelineApi(url, parse.GetValue(key));
-        try
-        {
-            return await body(client);
-        }
-        catch (PipelineApiException e)
-        {
-            await error.WriteLineAsync($"{name}: the API answered {(int)e.Status} {e.Status}:");
-            foreach (var problem in e.Errors.Errors) await error.WriteLineAsync($"  {problem}");
-            return (int)e.Status < 500 && e.Status != HttpStatusCode.TooManyRequests ? CommandHelpers.UserError : 1; // the service's trouble is not the user's mistake
-        }
-        catch (HttpRequestException e)
-        {
-            await error.WriteLineAsync($"{name}: could not reach {client.BaseAddress}: {e.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await error.WriteLineAsync($"{name}: cancelled.");
-            return CommandHelpers.Cancelled;
-        }
-        catch (TaskCanceledException)
-        {
-            await error.WriteLineAsync($"{name}: {client.BaseAddress} did not answer within {PipelineApi.Timeout.TotalSeconds:F0} s.");
-            return 1;
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or InvalidDataException)
-        {
-            await error.WriteLineAsync($"{name}: {e.Message}");
-            return CommandHelpers.UserError;
-        }
-    }
 }

@@ -86,6 +86,32 @@ internal sealed class PipelineApi : IDisposable
         return await ReadAsync<JobSummary>(response, cancellationToken);
     }
 
+    /// <summary>A new concept of this caller, with write-only upload links for its photo (and mask) of these file types.</summary>
+    public async Task<ConceptCreated> CreateConceptAsync(string photoType, string? maskType, CancellationToken cancellationToken)
+    {
+        var query = $"?{ApiRoutes.PhotoTypeParameter}={Uri.EscapeDataString(photoType)}" + (maskType is null ? "" : $"&{ApiRoutes.MaskTypeParameter}={Uri.EscapeDataString(maskType)}");
+        using var response = await http.PostAsync(ApiRoutes.Concepts + query, content: null, cancellationToken);
+        return await ReadAsync<ConceptCreated>(response, cancellationToken);
+    }
+
+    /// <summary>Puts a file to an upload link (a SAS URL: no key or sign-in goes with it).</summary>
+    public static async Task UploadAsync(string uploadUrl, byte[] content, CancellationToken cancellationToken)
+    {
+        using var storage = new HttpClient { Timeout = Timeout };
+        using var body = new ByteArrayContent(content) { Headers = { { "x-ms-blob-type", "BlockBlob" } } };
+        using var response = await storage.PutAsync(uploadUrl, body, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new PipelineApiException(response.StatusCode, ApiErrors.One("upload", $"storage answered {(int)response.StatusCode} {response.ReasonPhrase}"));
+        }
+    }
+
+    public async Task DeleteConceptAsync(string conceptId, CancellationToken cancellationToken)
+    {
+        using var response = await http.DeleteAsync(ApiRoutes.ConceptPath(conceptId), cancellationToken);
+        if (!response.IsSuccessStatusCode) await ReadAsync<ApiErrors>(response, cancellationToken); // throws with the API's problems
+    }
+
     public async Task<ConceptView> GetConceptAsync(string conceptId, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(ApiRoutes.ConceptPath(conceptId), cancellationToken);

@@ -11,6 +11,10 @@ public static class ApiRoutes
     public const string Concepts = "concepts";
     public const string Concept = Concepts + "/{id}";
 
+    /// <summary>Query parameters of <c>POST /api/concepts</c>: the photo's and the mask's file type (png, jpg, jpeg, webp).</summary>
+    public const string PhotoTypeParameter = "photo";
+    public const string MaskTypeParameter = "mask";
+
     /// <summary>The request header that makes a job submission safe to retry.</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
 

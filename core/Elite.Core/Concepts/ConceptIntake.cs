@@ -69,12 +69,19 @@ public sealed class ConceptIntake(StorageClients clients, ConceptLimits? limits 
         return await ApplyAsync(new ConceptUpload(conceptId, fileName, properties.ETag.ToString(), problem, unsupportedType), cancellationToken);
     }
 
-    private (string? Problem, bool UnsupportedType) CheckFile(string fileName, long sizeBytes)
+    /// <summary>Why a file of this name is not a supported image type (by its extension), or null when it is.</summary>
+    public string? FileTypeProblem(string fileName)
     {
         var extension = Path.GetExtension(fileName).ToLowerInvariant();
-        if (!_limits.Extensions.Contains(extension))
+        return _limits.Extensions.Contains(extension) ? null
+            : $"{(extension.Length == 0 ? "a file without extension" : $"'{extension}'")} is not a supported image type: use {string.Join(", ", _limits.Extensions.Select(e => e.TrimStart('.')))}";
+    }
+
+    private (string? Problem, bool UnsupportedType) CheckFile(string fileName, long sizeBytes)
+    {
+        if (FileTypeProblem(fileName) is { } typeProblem)
         {
-            return ($"{(extension.Length == 0 ? "a file without extension" : $"'{extension}'")} is not a supported image type: use {string.Join(", ", _limits.Extensions.Select(e => e.TrimStart('.')))}", true);
+            return (typeProblem, true);
         }
 
         return sizeBytes <= 0 ? ("the file is empty", false)

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Azure.Storage.Blobs.Models;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -55,6 +56,9 @@ public enum ConceptUse
     Unusable,
 }
 
+/// <summary>What <see cref="ConceptLifecycle.DeleteAsync"/> did: deleted, or refused because these jobs still run.</summary>
+public sealed record ConceptDeletion(bool Deleted, IReadOnlyList<string> RunningJobs);
+
 public sealed record ConceptAvailability(ConceptUse Use, string? Reason)
 {
     /// <summary>A job may name the concept: it exists and is not unusable.</summary>
@@ -93,6 +97,62 @@ public sealed class ConceptLifecycle(StorageClients clients)
         { Status: ConceptStatus.Ready } when packId is null || (row.PackId == packId && row.EmbeddingBlob is not null) => new(ConceptUse.Ready, null),
         _ => new(ConceptUse.Wait, row.Reason),
     };
+
+    /// <summary>
+    /// A new concept of <paramref name="owner"/>, created through the API before its photo: Pending, waiting for the
+    /// upload to <c>concepts/{id}/</c>, which then goes through <see cref="RegisterUploadAsync"/> as any upload does.
+    /// Its id is a version 7 GUID: not a name another caller could guess.
+    /// </summary>
+    public async Task<ConceptRow> CreateAsync(Callers.Caller owner, CancellationToken cancellationToken)
+    {
+        var row = new ConceptRow(Guid.CreateVersion7().ToString("N")) { Status = ConceptStatus.Pending, Owner = owner.Id, Reason = AwaitingPhoto };
+        await _concepts.AddEntityAsync(row, cancellationToken);
+        return row;
+    }
+
+    public const string AwaitingPhoto = "waiting for its photo to be uploaded";
+
+    /// <summary>Records that <paramref name="jobId"/> uses the concept (idempotent), so the concept is not deleted under it.</summary>
+    public async Task RecordUseAsync(string conceptId, string jobId, CancellationToken cancellationToken) =>
+        await _concepts.UpsertEntityAsync(new ConceptJobRow(conceptId, jobId), TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>
+    /// Deletes the concept: its photo, its mask, its embedding for every pack, and its rows; refused while a job that
+    /// uses it has not ended (cancel those first). Blobs go before the row, so a deletion that stops part-way can be
+    /// asked again; a late upload event for a deleted photo finds no blob and is ignored.
+    /// </summary>
+    public async Task<ConceptDeletion> DeleteAsync(string conceptId, CancellationToken cancellationToken)
+    {
+        var uses = new List<ConceptJobRow>();
+        await foreach (var use in _concepts.QueryAsync<ConceptJobRow>(
+            r => r.PartitionKey == conceptId && r.RowKey.CompareTo(ConceptJobRow.RowKeyPrefix) >= 0 && r.RowKey.CompareTo(ConceptJobRow.RowKeyPrefix + "~") < 0,
+            cancellationToken: cancellationToken))
+        {
+            uses.Add(use);
+        }
+
+        var jobs = clients.Table(StorageNames.Tables.Jobs);
+        var running = new List<string>();
+        foreach (var use in uses)
+        {
+            if (await jobs.GetOrDefaultAsync<JobRow>(use.JobId, JobRow.RowKeyValue, cancellationToken) is { IsFinal: false }) running.Add(use.JobId);
+        }
+
+        if (running.Count > 0) return new(false, running);
+
+        foreach (var container in new[] { StorageNames.Containers.Concepts, StorageNames.Containers.Embeddings })
+        {
+            var blobs = clients.Container(container);
+            await foreach (var blob in blobs.GetBlobsAsync(BlobTraits.None, BlobStates.None, conceptId + "/", cancellationToken))
+            {
+                await blobs.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+            }
+        }
+
+        foreach (var use in uses) await _concepts.DeleteEntityAsync(use.PartitionKey, use.RowKey, cancellationToken: cancellationToken);
+        await _concepts.DeleteEntityAsync(conceptId, ConceptRow.RowKeyValue, cancellationToken: cancellationToken);
+        return new(true, []);
+    }
 
     /// <summary>The row after a checked upload, with an <see cref="EncodeRequest"/> sent when the photo or mask changed.</summary>
     public async Task<ConceptUploadResult> RegisterUploadAsync(ConceptUpload upload, CancellationToken cancellationToken)

@@ -99,6 +99,7 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
 
         var jobId = claim?.JobId ?? NewJobId();
         var job = await CreateJobRowAsync(jobId, submission, caller, idempotencyKey, tasks.Count, cancellationToken);
+        await new ConceptLifecycle(clients).RecordUseAsync(submission.ConceptId!, jobId, cancellationToken);
         var writer = new TaskWriter(clients, jobId, job.EnqueuedCount);
         foreach (var task in tasks)
         {

@@ -78,9 +78,11 @@ public sealed class CsvJobIntake(
 
         var writer = new TaskWriter(clients, jobId, job.EnqueuedCount);
         var parser = new CsvRowParser(options, _limits, new ConceptGate(_lifecycle, owner));
+        var used = new HashSet<string>(StringComparer.Ordinal);
         var outcome = await new CsvPromptReader(_limits).ReadAsync(csv, async (row, token) =>
         {
             var (conceptId, image, problem) = await parser.ParseAsync(row, token);
+            if (image is not null && used.Add(conceptId)) await _lifecycle.RecordUseAsync(conceptId, jobId, token);
             if (image is not null) await writer.AddAsync(conceptId, image, row.Line, token);
             return problem;
         }, cancellationToken);

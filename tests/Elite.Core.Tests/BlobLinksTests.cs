@@ -5,7 +5,7 @@ using Elite.Core.Storage;
 namespace Elite.Core.Tests;
 
 [Collection(StorageCollection.Name)]
-public sealed class ResultLinksTests(StorageFixture storage)
+public sealed class BlobLinksTests(StorageFixture storage)
 {
     [Fact]
     public async Task A_result_link_reads_that_image_without_credentials_for_an_hour_and_nothing_else()
@@ -17,11 +17,11 @@ public sealed class ResultLinksTests(StorageFixture storage)
         await results.GetBlobClient(neighbour).UploadAsync(new BinaryData("other bytes"u8.ToArray()));
         var before = DateTimeOffset.UtcNow;
 
-        var link = (await new ResultLinks(storage.Clients).SignerAsync(default))(blob);
+        var link = (await new BlobLinks(storage.Clients).ResultReaderAsync(default))(blob);
 
         var query = HttpUtility.ParseQueryString(link.Query);
         Assert.Equal("r", query["sp"]);
-        Assert.InRange(DateTimeOffset.Parse(query["se"]!), before + ResultLinks.Lifetime - TimeSpan.FromMinutes(1), before + ResultLinks.Lifetime + TimeSpan.FromMinutes(1));
+        Assert.InRange(DateTimeOffset.Parse(query["se"]!), before + BlobLinks.Lifetime - TimeSpan.FromMinutes(1), before + BlobLinks.Lifetime + TimeSpan.FromMinutes(1));
         using var anonymous = new HttpClient();
         Assert.Equal("png bytes", await anonymous.GetStringAsync(link));
         var write = await anonymous.PutAsync(link, new ByteArrayContent([1]) { Headers = { { "x-ms-blob-type", "BlockBlob" } } });
