@@ -10,6 +10,7 @@ public static class FunctionNames
     public const string ListJobs = "ListJobs";
     public const string GetJobTasks = "GetJobTasks";
     public const string CancelJob = "CancelJob";
+    public const string RedeliverJobWebhook = "RedeliverJobWebhook";
     public const string GetConcept = "GetConcept";
     public const string CreateConcept = "CreateConcept";
     public const string DeleteConcept = "DeleteConcept";

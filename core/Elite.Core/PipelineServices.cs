@@ -27,14 +27,16 @@ public static class PipelineServices
         services.AddSingleton(concepts);
         services.AddSingleton(new ConceptLifecycle(clients));
         services.AddSingleton(new Reconciler(clients, concepts, csvJobs));
-        services.AddSingleton(new BlobLinks(clients));
+        var links = new BlobLinks(clients);
+        services.AddSingleton(links);
         services.AddSingleton(new JobList(clients));
         services.AddSingleton(new JobCancellation(clients));
         services.AddSingleton(new JobEventHandler(
             clients,
             new WebhookDelivery(WebhookDelivery.CreateHttpClient(urlPolicy, webhooks), new WebhookSigner(webhooks.SigningSecret ?? throw new InvalidOperationException(
                 "Webhooks__SigningSecret is not set: webhooks are signed with it (whsec_ + base64 of 32 random bytes; in Azure, a Key Vault reference).")), urlPolicy, webhooks),
-            webhooks));
+            webhooks,
+            links));
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Elite.Core.Api;
 using Elite.Core.Callers;
 using Elite.Core.Jobs;
 using Elite.Core.Storage;
+using Elite.Core.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -13,7 +14,7 @@ namespace Elite.Functions;
 
 /// <summary>Jobs: submitted over HTTP or as a CSV upload, listed, read a page of tasks at a time, and canceled; each caller sees only their own.</summary>
 public sealed class JobFunctions(
-    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, BlobLinks links, CallerOptions callers, ILogger<JobFunctions> logger)
+    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, JobEventHandler events, BlobLinks links, CallerOptions callers, ILogger<JobFunctions> logger)
 {
     [Function(FunctionNames.SubmitJob)]
     public async Task<IActionResult> SubmitJob([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.Jobs)] HttpRequest request, CancellationToken cancellationToken)
@@ -107,12 +108,27 @@ public sealed class JobFunctions(
         };
     }
 
+    [Function(FunctionNames.RedeliverJobWebhook)]
+    public async Task<IActionResult> RedeliverJobWebhook(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.JobWebhookRedeliver)] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        if (caller is null) return refusal!;
+        if (!ResourceId.IsValid(id)) return InvalidId(id);
+        var job = await jobs.GetAsync(caller, id, cancellationToken);
+        if (job is null) return ApiRequests.NoJob(id);
+        if (string.IsNullOrEmpty(job.WebhookUrl)) return new ConflictObjectResult(ApiErrors.One("id", $"job {id} has no webhook"));
+        if (!job.IsFinal) return new ConflictObjectResult(ApiErrors.One("id", $"job {id} has not ended: its webhook is sent when it does"));
+        await events.RedeliverAsync(job, cancellationToken);
+        return new AcceptedResult(StatusLink(id), null);
+    }
+
     /// <summary>A page of the job's tasks, with read links for this page's results only.</summary>
     private async Task<TaskPage> TaskPageAsync(string jobId, string? continuation, int pageSize, CancellationToken cancellationToken)
     {
         var page = await jobs.TasksAsync(jobId, continuation, pageSize, cancellationToken);
         var link = await links.ResultReaderAsync(cancellationToken);
-        return TaskPage.From(page, blob => link(blob).AbsoluteUri);
+        return TaskPage.From(page, blob => link(blob).Uri.AbsoluteUri);
     }
 
     private static BadRequestObjectResult InvalidId(string id) => new(ApiErrors.One("id", $"'{id}' is not a valid job id"));

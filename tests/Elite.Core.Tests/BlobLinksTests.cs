@@ -17,7 +17,7 @@ public sealed class BlobLinksTests(StorageFixture storage)
         await results.GetBlobClient(neighbour).UploadAsync(new BinaryData("other bytes"u8.ToArray()));
         var before = DateTimeOffset.UtcNow;
 
-        var link = (await new BlobLinks(storage.Clients).ResultReaderAsync(default))(blob);
+        var link = (await new BlobLinks(storage.Clients).ResultReaderAsync(default))(blob).Uri;
 
         var query = HttpUtility.ParseQueryString(link.Query);
         Assert.Equal("r", query["sp"]);

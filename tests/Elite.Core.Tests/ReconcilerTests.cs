@@ -120,7 +120,7 @@ public sealed class ReconcilerTests(StorageFixture storage) : IAsyncLifetime
         await Reconciler().RunAsync(default);
 
         var job = await clients.JobAsync(jobId);
-        Assert.Equal(WebhookState.Failed, job.WebhookStatus);
+        Assert.Equal(WebhookState.GaveUp, job.WebhookStatus);
         Assert.Contains("job-events-poison", job.LastWebhookError);
         Assert.Equal(0, await clients.CountAsync(StorageNames.Queues.JobEventsPoison));
     }

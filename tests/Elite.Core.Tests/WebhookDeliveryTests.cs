@@ -4,6 +4,7 @@ using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
+using Microsoft.Extensions.Configuration;
 
 namespace Elite.Core.Tests;
 
@@ -22,7 +23,7 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
         options ??= new WebhookOptions { SigningSecret = Secret, AllowPrivateAddresses = true };
         var policy = new WebhookUrlPolicy(options);
         var delivery = new WebhookDelivery(WebhookDelivery.CreateHttpClient(policy, options), WebhookSigner.FromOptions(options), policy, options);
-        return new JobEventHandler(clients, delivery, options);
+        return new JobEventHandler(clients, delivery, options, new BlobLinks(clients));
     }
 
     /// <summary>A finished job of three tasks, two of them with images.</summary>
@@ -46,7 +47,7 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task Three_failures_then_success_keep_one_webhook_id_grow_the_delay_and_record_one_delivery()
+    public async Task Three_failures_then_success_keep_one_webhook_id_wait_as_standard_webhooks_schedules_and_record_one_delivery()
     {
         await using var receiver = new WebhookReceiver(null, 500, 503, 500);
         var jobId = await FinishedJobAsync(receiver.Url);
@@ -59,13 +60,17 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
             delays.Add((await Assert.ThrowsAsync<RetryLaterException>(() => handler.HandleAsync(jobEvent, dequeueCount, default))).Delay);
         }
 
+        var retrying = await clients.JobAsync(jobId);
+        Assert.Equal(WebhookState.Retrying, retrying.WebhookStatus);
+        Assert.InRange(retrying.NextWebhookAttemptAt!.Value - DateTimeOffset.UtcNow, delays[2] - TimeSpan.FromSeconds(30), delays[2]);
+
         var outcome = await handler.HandleAsync(jobEvent, 4, default);
         var again = await handler.HandleAsync(jobEvent, 5, default);
 
         Assert.Equal((JobEventOutcome.Delivered, JobEventOutcome.AlreadyHandled), (outcome, again));
         Assert.InRange(delays[0], TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5));
-        Assert.InRange(delays[1], TimeSpan.FromSeconds(16), TimeSpan.FromSeconds(20));
-        Assert.InRange(delays[2], TimeSpan.FromSeconds(64), TimeSpan.FromSeconds(80));
+        Assert.InRange(delays[1], TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
+        Assert.InRange(delays[2], TimeSpan.FromMinutes(24), TimeSpan.FromMinutes(30));
 
         var received = receiver.Received;
         Assert.Equal([500, 503, 500, 200], received.Select(r => r.AnsweredWith));
@@ -82,11 +87,36 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
             data.GetProperty("taskCount").GetInt32(), data.GetProperty("succeededCount").GetInt32(), data.GetProperty("failedCount").GetInt32()));
         Assert.Equal([BlobPaths.Result(jobId, "000000"), BlobPaths.Result(jobId, "000002")],
             data.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("blob").GetString()));
+        Assert.All(data.GetProperty("results").EnumerateArray(), r =>
+        {
+            Assert.Contains(r.GetProperty("blob").GetString()!, r.GetProperty("url").GetString());
+            Assert.InRange(r.GetProperty("urlExpiresOn").GetDateTimeOffset() - DateTimeOffset.UtcNow, BlobLinks.Lifetime - TimeSpan.FromMinutes(2), BlobLinks.Lifetime);
+        });
         Assert.False(data.GetProperty("resultsTruncated").GetBoolean());
 
         var job = await clients.JobAsync(jobId);
-        Assert.Equal((WebhookState.Delivered, 4, true), (job.WebhookStatus, job.WebhookAttempts, job.WebhookDeliveredAt is not null));
+        Assert.Equal((WebhookState.Delivered, 4, true, (DateTimeOffset?)null), (job.WebhookStatus, job.WebhookAttempts, job.WebhookDeliveredAt is not null, job.NextWebhookAttemptAt));
         Assert.Equal("the receiver answered 500 Internal Server Error", job.LastWebhookError);
+    }
+
+    [Fact]
+    public void The_default_schedule_is_standard_webhooks_about_three_days_and_later_attempts_repeat_its_last_wait()
+    {
+        var options = new WebhookOptions { SigningSecret = Secret };
+        string[] expected = ["00:00:05", "00:05:00", "00:30:00", "02:00:00", "05:00:00", "10:00:00", "14:00:00", "20:00:00", "1.00:00:00"];
+        Assert.Equal(expected, options.RetrySchedule.Select(t => t.ToString("c")));
+        Assert.Equal(10, options.MaxAttempts);
+        Assert.InRange(options.RetrySchedule.Aggregate(TimeSpan.Zero, (sum, t) => sum + t), TimeSpan.FromDays(3), TimeSpan.FromDays(3.5));
+        var configured = WebhookOptions.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Webhooks:RetrySchedule"] = "00:00:01, 00:00:04",
+            ["Webhooks:MaxAttempts"] = "40",
+        }).Build());
+        var policy = new WebhookUrlPolicy(configured);
+        var delivery = new WebhookDelivery(WebhookDelivery.CreateHttpClient(policy, configured), WebhookSigner.FromOptions(options), policy, configured);
+        Assert.InRange(delivery.RetryDelay(1), TimeSpan.FromSeconds(0.8), TimeSpan.FromSeconds(1));
+        Assert.InRange(delivery.RetryDelay(30), TimeSpan.FromSeconds(3.2), TimeSpan.FromSeconds(4));
+        Assert.Equal(40, configured.MaxAttempts);
     }
 
     [Fact]
@@ -103,7 +133,7 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
 
         Assert.Equal(JobEventOutcome.GaveUp, outcome);
         var job = await clients.JobAsync(jobId);
-        Assert.Equal((WebhookState.Failed, 2), (job.WebhookStatus, job.WebhookAttempts));
+        Assert.Equal((WebhookState.GaveUp, 2), (job.WebhookStatus, job.WebhookAttempts));
         Assert.Equal("webhook not delivered: gave up after 2 attempts; the last: the receiver answered 500 Internal Server Error", job.Reason);
         Assert.Equal(JobEventOutcome.AlreadyHandled, await handler.HandleAsync(jobEvent, 3, default));
         Assert.Equal(2, receiver.Received.Count);

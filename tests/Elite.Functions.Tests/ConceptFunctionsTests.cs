@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Elite.Functions.Tests;
 
 /// <summary>Concepts through the API: created with upload links, read, and deleted, by the caller they belong to.</summary>
+[Collection(ConceptUploadsCollection.Name)]
 public sealed class ConceptFunctionsTests
 {
     private readonly StorageClients clients = new(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));

@@ -29,7 +29,7 @@ public sealed class JobFunctionsTests
         var callers = new CallerOptions { DefaultCaller = "team" };
         functions = new JobFunctions(
             new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls, callers: callers), new JobList(clients), new JobCancellation(clients),
-            new BlobLinks(clients), callers, NullLogger<JobFunctions>.Instance);
+            Events(), new BlobLinks(clients), callers, NullLogger<JobFunctions>.Instance);
         concepts = new ConceptFunctions(new ConceptIntake(clients), new ConceptLifecycle(clients), new BlobLinks(clients), callers, NullLogger<ConceptFunctions>.Instance);
     }
 
@@ -121,7 +121,7 @@ public sealed class JobFunctionsTests
     public async Task Without_a_default_caller_a_request_without_a_signed_in_principal_gets_401()
     {
         var strict = new JobFunctions(
-            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), new BlobLinks(clients), new CallerOptions(), NullLogger<JobFunctions>.Instance);
+            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), Events(), new BlobLinks(clients), new CallerOptions(), NullLogger<JobFunctions>.Instance);
         Assert.IsType<UnauthorizedObjectResult>(await strict.ListJobs(Get(), default));
         Assert.IsType<OkObjectResult>(await strict.ListJobs(Get(caller: "carol"), default));
     }
@@ -183,6 +183,13 @@ public sealed class JobFunctionsTests
         await new JobAccounting(clients).RecordTaskResultAsync(finished.JobId, TaskIds.Format(0), ImageTaskStatus.Succeeded, null, null, default);
         Assert.IsType<ConflictObjectResult>(await functions.CancelJob(Request(""), finished.JobId, default));
         await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+    }
+
+    private JobEventHandler Events()
+    {
+        var options = new WebhookOptions { SigningSecret = WebhookSecret.Generate() };
+        var policy = new WebhookUrlPolicy(options);
+        return new JobEventHandler(clients, new WebhookDelivery(WebhookDelivery.CreateHttpClient(policy, options), WebhookSigner.FromOptions(options), policy, options), options, new BlobLinks(clients));
     }
 
     private static IEnumerable<string> ListedJobIds(IActionResult result) =>

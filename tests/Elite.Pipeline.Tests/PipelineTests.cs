@@ -54,6 +54,20 @@ public sealed class PipelineTests(PipelineFixture fixture)
         Assert.Equal((jobId, "succeeded", 3), (data.GetProperty("jobId").GetString(), data.GetProperty("status").GetString(), data.GetProperty("succeededCount").GetInt32()));
         Assert.Equal(job.Tasks.Select(t => BlobPaths.Result(jobId, t.Id)).Order(), data.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("blob").GetString()).Order());
         await Uploads.UntilAsync(async () => (await fixture.Api.GetJobAsync(jobId, timeout.Token)).Webhook == WebhookState.Delivered, timeout.Token);
+
+        // Each result comes with a read link; and the caller can have the webhook sent again, with the same webhook-id.
+        using var reader = new HttpClient();
+        foreach (var result in data.GetProperty("results").EnumerateArray())
+        {
+            Assert.Equal(512, ImageDecoder.Decode(await reader.GetByteArrayAsync(result.GetProperty("url").GetString(), timeout.Token), ImageLimits.Default).Width);
+        }
+
+        var redeliver = await CliRunner.RunAsync("jobs", "redeliver", "--api", fixture.FunctionsUrl.ToString(), jobId);
+        Assert.True(redeliver.ExitCode == 0, redeliver.Error);
+        var again = await fixture.Webhooks.NextAsync(timeout.Token);
+        Assert.Equal(webhook.Id, again.Id);
+        Assert.Equal(jobId, JsonDocument.Parse(again.Body).RootElement.GetProperty("data").GetProperty("jobId").GetString());
+        await Uploads.UntilAsync(async () => (await fixture.Api.GetJobAsync(jobId, timeout.Token)).Webhook == WebhookState.Delivered, timeout.Token);
     }
 
     [Fact]

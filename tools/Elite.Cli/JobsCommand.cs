@@ -15,7 +15,7 @@ internal static class JobsCommand
         var (api, key) = ApiCommand.Options();
         var jobs = new Command("jobs", "Submit jobs to the pipeline's HTTP API and follow them.")
         {
-            Submit(api, key), Status(api, key), Watch(api, key), List(api, key), Tasks(api, key), Cancel(api, key),
+            Submit(api, key), Status(api, key), Watch(api, key), List(api, key), Tasks(api, key), Cancel(api, key), Redeliver(api, key),
         };
         return jobs;
     }
@@ -151,6 +151,19 @@ internal static class JobsCommand
         {
             var job = await client.CancelAsync(parse.GetValue(id)!, cancellationToken);
             parse.InvocationConfiguration.Output.WriteLine(job.IsFinal ? Describe(job) : $"{Describe(job)}; canceling: a batch in hand finishes first");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Redeliver(Option<string?> api, Option<string?> key)
+    {
+        var id = new Argument<string>("job-id") { Description = "The job id." };
+        var command = new Command("redeliver", "Send a finished job's completion webhook again (same webhook-id; its retries start over).") { api, key, id };
+        command.SetAction((parse, cancellationToken) => ApiCommand.GuardAsync(parse, api, key, cancellationToken, async client =>
+        {
+            await client.RedeliverWebhookAsync(parse.GetValue(id)!, cancellationToken);
+            parse.InvocationConfiguration.Output.WriteLine($"job {parse.GetValue(id)}: webhook queued for delivery");
             return 0;
         }));
         return command;

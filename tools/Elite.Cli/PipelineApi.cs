@@ -112,6 +112,13 @@ internal sealed class PipelineApi : IDisposable
         if (!response.IsSuccessStatusCode) await ReadAsync<ApiErrors>(response, cancellationToken); // throws with the API's problems
     }
 
+    /// <summary>Asks for the job's completion webhook again (same <c>webhook-id</c>, attempts from the start).</summary>
+    public async Task RedeliverWebhookAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsync(ApiRoutes.JobWebhookRedeliverPath(jobId), content: null, cancellationToken);
+        if (!response.IsSuccessStatusCode) await ReadAsync<ApiErrors>(response, cancellationToken); // throws with the API's problems
+    }
+
     public async Task<ConceptView> GetConceptAsync(string conceptId, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(ApiRoutes.ConceptPath(conceptId), cancellationToken);

@@ -8,6 +8,7 @@ public static class ApiRoutes
     public const string Job = Jobs + "/{id}";
     public const string JobCancel = Job + "/cancel";
     public const string JobTasks = Job + "/tasks";
+    public const string JobWebhookRedeliver = Job + "/webhook/redeliver";
     public const string Concepts = "concepts";
     public const string Concept = Concepts + "/{id}";
 
@@ -28,6 +29,8 @@ public static class ApiRoutes
     public static string JobPath(string jobId) => WithId(Job, jobId);
 
     public static string JobCancelPath(string jobId) => WithId(JobCancel, jobId);
+
+    public static string JobWebhookRedeliverPath(string jobId) => WithId(JobWebhookRedeliver, jobId);
 
     public static string JobTasksPath(string jobId, string? continuation, int? pageSize) => WithId(JobTasks, jobId) + Query(continuation, pageSize);
 

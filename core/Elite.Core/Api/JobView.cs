@@ -34,6 +34,9 @@ public record JobSummary
     /// <summary>Why the last webhook attempt failed, while it is retried or after it was given up.</summary>
     public string? LastWebhookError { get; init; }
 
+    /// <summary>When the next webhook attempt is due, while it is retried.</summary>
+    public DateTimeOffset? NextWebhookAttemptAt { get; init; }
+
     [JsonIgnore]
     public bool IsFinal => Status.IsFinal();
 
@@ -51,7 +54,8 @@ public record JobSummary
         CreatedAt = job.CreatedAt,
         CompletedAt = job.CompletedAt,
         Webhook = job.WebhookStatus,
-        LastWebhookError = job.WebhookStatus is WebhookState.Retrying or WebhookState.Failed ? job.LastWebhookError : null,
+        LastWebhookError = job.WebhookStatus is WebhookState.Retrying or WebhookState.GaveUp ? job.LastWebhookError : null,
+        NextWebhookAttemptAt = job.WebhookStatus == WebhookState.Retrying ? job.NextWebhookAttemptAt : null,
     };
 }
 

@@ -124,9 +124,9 @@ public sealed class Reconciler(StorageClients clients, ConceptIntake concepts, C
                     await _jobs.UpdateAsync<JobRow>(
                         jobEvent.JobId,
                         JobRow.RowKeyValue,
-                        job => job.WebhookStatus is WebhookState.Delivered or WebhookState.Failed || job.WebhookUrl is null
+                        job => job.WebhookStatus is WebhookState.Delivered or WebhookState.GaveUp || job.WebhookUrl is null
                             ? null
-                            : job with { WebhookStatus = WebhookState.Failed, LastWebhookError = Error, Reason = job.Reason is null ? $"webhook not delivered: {Error}" : $"{job.Reason}; webhook not delivered: {Error}" },
+                            : job with { WebhookStatus = WebhookState.GaveUp, LastWebhookError = Error, Reason = job.Reason is null ? $"webhook not delivered: {Error}" : $"{job.Reason}; webhook not delivered: {Error}" },
                         cancellationToken);
                     surfaced++;
                 }

@@ -43,8 +43,8 @@ public enum WebhookState
     /// <summary>The receiver answered 2xx.</summary>
     Delivered,
 
-    /// <summary>Given up: too many attempts, the receiver answered 410 Gone, or the URL is not allowed.</summary>
-    Failed,
+    /// <summary>Given up: every attempt of the retry schedule failed (about three days), the receiver answered 410 Gone, or the URL is not allowed.</summary>
+    GaveUp,
 }
 
 /// <summary>
@@ -145,6 +145,9 @@ public sealed record JobRow : ITableEntity
     public string? LastWebhookError { get; set; }
 
     public DateTimeOffset? WebhookDeliveredAt { get; set; }
+
+    /// <summary>When the next attempt is due, while <see cref="WebhookStatus"/> is Retrying.</summary>
+    public DateTimeOffset? NextWebhookAttemptAt { get; set; }
 
     [IgnoreDataMember]
     public bool IsFinal => Status.IsFinal();

@@ -24,11 +24,8 @@ public sealed class BlobLinks(StorageClients clients, TimeProvider? time = null)
     private UserDelegationKey? _key;
 
     /// <summary>A function that turns result blob names into read links valid for <see cref="Lifetime"/> from now.</summary>
-    public async Task<Func<string, Uri>> ResultReaderAsync(CancellationToken cancellationToken)
-    {
-        var sign = await SignerAsync(clients.Container(StorageNames.Containers.Results), BlobSasPermissions.Read, cancellationToken);
-        return blob => sign(blob).Uri;
-    }
+    public Task<Func<string, BlobLink>> ResultReaderAsync(CancellationToken cancellationToken) =>
+        SignerAsync(clients.Container(StorageNames.Containers.Results), BlobSasPermissions.Read, cancellationToken);
 
     /// <summary>A link that creates or overwrites <paramref name="blob"/> in <c>concepts</c>, and can neither read nor list.</summary>
     public async Task<BlobLink> ConceptUploadAsync(string blob, CancellationToken cancellationToken) =>

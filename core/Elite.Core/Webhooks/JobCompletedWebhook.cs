@@ -4,8 +4,8 @@ using Elite.Core.Rows;
 
 namespace Elite.Core.Webhooks;
 
-/// <summary>One generated image of a job: its task and its blob in container <c>results</c>.</summary>
-public sealed record WebhookResult(string TaskId, string Blob);
+/// <summary>One generated image of a job: its task, its blob in container <c>results</c>, and a read link valid until <see cref="UrlExpiresOn"/>.</summary>
+public sealed record WebhookResult(string TaskId, string Blob, string Url, DateTimeOffset UrlExpiresOn);
 
 /// <summary>What a finished job tells its webhook (the <c>data</c> of the body).</summary>
 public sealed record JobCompletedData(

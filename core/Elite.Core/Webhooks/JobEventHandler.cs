@@ -45,7 +45,7 @@ public enum JobEventOutcome
 /// caller must catch <see cref="RetryLaterException"/> and use <see cref="ScheduleRetryAsync"/> (which also honours the
 /// growing delay; a rethrown message reappears after the host's fixed visibility timeout).
 /// </remarks>
-public sealed class JobEventHandler(StorageClients clients, WebhookDelivery delivery, WebhookOptions options, TimeProvider? time = null)
+public sealed class JobEventHandler(StorageClients clients, WebhookDelivery delivery, WebhookOptions options, BlobLinks links, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -70,7 +70,7 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
             return JobEventOutcome.NoWebhook;
         }
 
-        if (job.WebhookStatus is WebhookState.Delivered or WebhookState.Failed)
+        if (job.WebhookStatus is WebhookState.Delivered or WebhookState.GaveUp)
         {
             return JobEventOutcome.AlreadyHandled;
         }
@@ -85,6 +85,21 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
             WebhookDeliveryOutcome.GaveUp => JobEventOutcome.GaveUp,
             _ => throw new RetryLaterException(result.Delay, result.Error ?? "unknown error"),
         };
+    }
+
+    /// <summary>
+    /// The caller asks for the completion webhook again (<c>POST /api/jobs/{id}/webhook/redeliver</c>), whatever became of
+    /// it: its attempts start over on the retry schedule, with the same <c>webhook-id</c>, so a receiver that has it
+    /// already can tell. The row is reset before the event is sent; a failed send fails the request, to be asked again.
+    /// </summary>
+    public async Task RedeliverAsync(JobRow job, CancellationToken cancellationToken)
+    {
+        await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
+            job.JobId,
+            JobRow.RowKeyValue,
+            row => row with { WebhookStatus = WebhookState.None, WebhookAttempts = 0, NextWebhookAttemptAt = _time.GetUtcNow() },
+            cancellationToken);
+        await clients.Queue(StorageNames.Queues.JobEvents).SendMessageAsync(QueueMessages.Serialize(new JobEvent(job.JobId, JobEvent.Completed)), cancellationToken);
     }
 
     /// <summary>Sends the event again, invisible for <paramref name="delay"/>: the caller then completes the message it handled.</summary>
@@ -103,6 +118,7 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
     {
         var results = new List<WebhookResult>();
         var truncated = false;
+        var link = await links.ResultReaderAsync(cancellationToken); // signed for each attempt: a link lasts an hour from its delivery
         var tasks = clients.Table(StorageNames.Tables.Tasks);
         var succeeded = nameof(ImageTaskStatus.Succeeded);
         await foreach (var task in tasks.QueryAsync<TaskRow>(
@@ -116,7 +132,9 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
                 break;
             }
 
-            results.Add(new WebhookResult(task.TaskId, task.ResultBlob ?? BlobPaths.Result(job.JobId, task.TaskId)));
+            var blob = task.ResultBlob ?? BlobPaths.Result(job.JobId, task.TaskId);
+            var signed = link(blob);
+            results.Add(new WebhookResult(task.TaskId, blob, signed.Uri.AbsoluteUri, signed.ExpiresOn));
         }
 
         return JobCompletedWebhook.For(job, results, truncated).ToJson();
@@ -128,7 +146,7 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
         await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
             jobId,
             JobRow.RowKeyValue,
-            job => job.WebhookStatus == WebhookState.Delivered || (job.WebhookStatus == WebhookState.Failed && result.Outcome != WebhookDeliveryOutcome.Delivered)
+            job => job.WebhookStatus == WebhookState.Delivered || (job.WebhookStatus == WebhookState.GaveUp && result.Outcome != WebhookDeliveryOutcome.Delivered)
                 ? null // a concurrent attempt settled it; a late failure must not reopen it
                 : job with
                 {
@@ -136,10 +154,11 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
                     WebhookStatus = result.Outcome switch
                     {
                         WebhookDeliveryOutcome.Delivered => WebhookState.Delivered,
-                        WebhookDeliveryOutcome.GaveUp => WebhookState.Failed,
+                        WebhookDeliveryOutcome.GaveUp => WebhookState.GaveUp,
                         _ => WebhookState.Retrying,
                     },
                     WebhookDeliveredAt = result.Outcome == WebhookDeliveryOutcome.Delivered ? now : job.WebhookDeliveredAt,
+                    NextWebhookAttemptAt = result.Outcome == WebhookDeliveryOutcome.RetryLater ? now + result.Delay : null,
                     LastWebhookError = result.Error ?? job.LastWebhookError,
                     Reason = result.Outcome == WebhookDeliveryOutcome.GaveUp ? AppendReason(job.Reason, $"webhook not delivered: {result.Error}") : job.Reason,
                 },

@@ -114,11 +114,10 @@ public sealed class WebhookDelivery(HttpClient http, WebhookSigner signer, Webho
         }
     }
 
-    /// <summary>The wait after failed attempt <paramref name="attempt"/>: FirstRetryDelay × 4^(attempt-1), up to MaxRetryDelay, less up to 20% jitter.</summary>
+    /// <summary>The wait after failed attempt <paramref name="attempt"/> (from 1): its entry of the retry schedule (the last one once past its end), less up to 20% jitter.</summary>
     public TimeSpan RetryDelay(int attempt)
     {
-        var exponent = Math.Clamp(attempt - 1, 0, 30);
-        var delay = TimeSpan.FromTicks((long)Math.Min(options.FirstRetryDelay.Ticks * Math.Pow(4, exponent), options.MaxRetryDelay.Ticks));
+        var delay = options.RetrySchedule[Math.Clamp(attempt - 1, 0, options.RetrySchedule.Count - 1)];
         return delay * (1 - (0.2 * Random.Shared.NextDouble()));
     }
 
@@ -129,7 +128,8 @@ public sealed class WebhookDelivery(HttpClient http, WebhookSigner signer, Webho
             return new(WebhookDeliveryOutcome.GaveUp, status, $"gave up after {attempt} attempts; the last: {error}", TimeSpan.Zero);
         }
 
-        var delay = retryAfter is { } wanted && wanted > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(wanted.Ticks, options.MaxRetryDelay.Ticks)) : RetryDelay(attempt);
+        var longest = options.RetrySchedule.Max();
+        var delay = retryAfter is { } wanted && wanted > TimeSpan.Zero ? (wanted < longest ? wanted : longest) : RetryDelay(attempt);
         return new(WebhookDeliveryOutcome.RetryLater, status, error, delay);
     }
 

@@ -100,8 +100,7 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
             [AppSettings.WebhookSigningSecret] = secret,
             [AppSettings.WebhookAllowPrivateAddresses] = "true",
             [Webhooks(nameof(WebhookOptions.Timeout))] = "00:00:03",
-            [Webhooks(nameof(WebhookOptions.FirstRetryDelay))] = "00:00:01",
-            [Webhooks(nameof(WebhookOptions.MaxRetryDelay))] = "00:00:04",
+            [Webhooks(nameof(WebhookOptions.RetrySchedule))] = "00:00:01,00:00:04",
             [Webhooks(nameof(WebhookOptions.MaxAttempts))] = "40",
         }, logs);
         var workers = Enumerable.Range(1, 2).Select(i => new LocalProcess($"worker-{i}", [Program("gpu-worker/Elite.Worker", "Elite.Worker.dll"), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"], new Dictionary<string, string>(storage)
@@ -241,7 +240,7 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
                     foreach (var job in jobs)
                     {
                         var row = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(job.JobId, JobRow.RowKeyValue, cancellationToken);
-                        if (row is { IsFinal: true, WebhookStatus: WebhookState.Delivered or WebhookState.Failed }) settled++;
+                        if (row is { IsFinal: true, WebhookStatus: WebhookState.Delivered or WebhookState.GaveUp }) settled++;
                     }
 
                     if (settled == jobs.Count) return true;
