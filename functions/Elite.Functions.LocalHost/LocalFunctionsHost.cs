@@ -1,4 +1,3 @@
-using Elite.Core;
 using Elite.Core.Callers;
 using Elite.Core.Storage;
 using Microsoft.Azure.WebJobs;
@@ -16,7 +15,7 @@ public static class LocalFunctionsHost
         builder.Configuration["AzureWebJobsStorage"] ??= builder.Configuration[StorageConnection.SettingName];
         // Every local request is the development caller unless it names a principal as App Service Authentication would.
         builder.Configuration[$"{CallerOptions.SectionName}:{nameof(CallerOptions.DefaultCaller)}"] ??= CallerOptions.DevelopmentCaller;
-        builder.Services.AddPipelineFunctions(builder.Configuration);
+        builder.Services.AddApiFunctions(builder.Configuration);
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>()
             .AddSingleton<ReconcilerFunctions>();

@@ -1,21 +1,14 @@
 using System.Globalization;
 using Elite.Core.Api;
-using Elite.Core.Callers;
 using Elite.Core.Jobs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Elite.Functions;
 
-/// <summary>What every HTTP function reads from a request the same way: its caller and the paging of a listing.</summary>
+/// <summary>What the HTTP functions read from a request the same way: the paging of a listing, and their common answers.</summary>
 internal static class ApiRequests
 {
-    /// <summary>The request's caller (<see cref="Caller.Of"/>), or the 401 answer when it has none.</summary>
-    public static (Caller? Caller, IActionResult? Refusal) CallerOf(HttpRequest request, CallerOptions options) =>
-        Caller.Of(request.Headers[Caller.PrincipalIdHeader].FirstOrDefault(), options) is { } caller
-            ? (caller, null)
-            : (null, new UnauthorizedObjectResult(ApiErrors.One("caller", "sign in (Microsoft Entra ID): this deployment takes no anonymous or function-key callers")));
-
     /// <summary>The <c>continuation</c> and <c>pageSize</c> of a listing, or the 400 answer naming what is wrong.</summary>
     public static (string? Continuation, int PageSize, IActionResult? Refusal) PagingOf(HttpRequest request)
     {

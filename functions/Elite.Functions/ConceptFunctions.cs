@@ -1,7 +1,6 @@
 using Azure.Storage.Blobs;
 using Elite.Core;
 using Elite.Core.Api;
-using Elite.Core.Callers;
 using Elite.Core.Concepts;
 using Elite.Core.Jobs;
 using Elite.Core.Storage;
@@ -16,7 +15,7 @@ namespace Elite.Functions;
 /// Concepts: created through the API with upload links, or uploaded straight to <c>concepts/{conceptId}/{file}</c>;
 /// read and deleted by the caller they belong to (an operator's upload belongs to everyone).
 /// </summary>
-public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle lifecycle, BlobLinks links, CallerOptions callers, ILogger<ConceptFunctions> logger)
+public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle lifecycle, BlobLinks links, ApiGate gate, ILogger<ConceptFunctions> logger)
 {
     [Function(FunctionNames.ConceptUploaded)]
     public async Task ConceptUploaded(
@@ -32,7 +31,7 @@ public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle life
     [Function(FunctionNames.CreateConcept)]
     public async Task<IActionResult> CreateConcept([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.Concepts)] HttpRequest request, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Submission);
         if (caller is null) return refusal!;
         var photoFile = "photo." + (request.Query[ApiRoutes.PhotoTypeParameter].FirstOrDefault() ?? "png").ToLowerInvariant();
         var maskFile = request.Query[ApiRoutes.MaskTypeParameter].FirstOrDefault() is { } maskType ? $"{BlobPaths.MaskFileStem}.{maskType.ToLowerInvariant()}" : null;
@@ -53,7 +52,7 @@ public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle life
     [Function(FunctionNames.GetConcept)]
     public async Task<IActionResult> GetConcept([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Concept)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Read);
         if (caller is null) return refusal!;
         if (!ResourceId.IsValid(id)) return InvalidId(id);
         var row = await lifecycle.GetAsync(id, cancellationToken);
@@ -64,7 +63,7 @@ public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle life
     [Function(FunctionNames.DeleteConcept)]
     public async Task<IActionResult> DeleteConcept([HttpTrigger(AuthorizationLevel.Function, "delete", Route = ApiRoutes.Concept)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Submission);
         if (caller is null) return refusal!;
         if (!ResourceId.IsValid(id)) return InvalidId(id);
         var row = await lifecycle.GetAsync(id, cancellationToken);

@@ -1,7 +1,6 @@
 using Azure.Storage.Blobs;
 using Elite.Core;
 using Elite.Core.Api;
-using Elite.Core.Callers;
 using Elite.Core.Jobs;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
@@ -14,12 +13,12 @@ namespace Elite.Functions;
 
 /// <summary>Jobs: submitted over HTTP or as a CSV upload, listed, read a page of tasks at a time, and canceled; each caller sees only their own.</summary>
 public sealed class JobFunctions(
-    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, JobEventHandler events, BlobLinks links, CallerOptions callers, ILogger<JobFunctions> logger)
+    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, JobEventHandler events, BlobLinks links, ApiGate gate, ILogger<JobFunctions> logger)
 {
     [Function(FunctionNames.SubmitJob)]
     public async Task<IActionResult> SubmitJob([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.Jobs)] HttpRequest request, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Submission);
         if (caller is null) return refusal!;
         var read = await JobSubmissionJson.ReadAsync(request.Body, JobLimits.Default, cancellationToken);
         if (read.Submission is null) return new BadRequestObjectResult(new ApiErrors(read.Problems));
@@ -46,7 +45,7 @@ public sealed class JobFunctions(
     [Function(FunctionNames.ListJobs)]
     public async Task<IActionResult> ListJobs([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Jobs)] HttpRequest request, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Read);
         if (caller is null) return refusal!;
         var (continuation, pageSize, badPaging) = ApiRequests.PagingOf(request);
         if (badPaging is not null) return badPaging;
@@ -64,7 +63,7 @@ public sealed class JobFunctions(
     [Function(FunctionNames.GetJob)]
     public async Task<IActionResult> GetJob([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Job)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Read);
         if (caller is null) return refusal!;
         if (!ResourceId.IsValid(id)) return InvalidId(id);
         var job = await jobs.GetAsync(caller, id, cancellationToken);
@@ -77,7 +76,7 @@ public sealed class JobFunctions(
     [Function(FunctionNames.GetJobTasks)]
     public async Task<IActionResult> GetJobTasks([HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.JobTasks)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Read);
         if (caller is null) return refusal!;
         if (!ResourceId.IsValid(id)) return InvalidId(id);
         if (await jobs.GetAsync(caller, id, cancellationToken) is null) return ApiRequests.NoJob(id);
@@ -96,7 +95,7 @@ public sealed class JobFunctions(
     [Function(FunctionNames.CancelJob)]
     public async Task<IActionResult> CancelJob([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.JobCancel)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Submission);
         if (caller is null) return refusal!;
         if (!ResourceId.IsValid(id)) return InvalidId(id);
         var result = await cancellation.CancelAsync(caller, id, cancellationToken);
@@ -112,7 +111,7 @@ public sealed class JobFunctions(
     public async Task<IActionResult> RedeliverJobWebhook(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.JobWebhookRedeliver)] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = ApiRequests.CallerOf(request, callers);
+        var (caller, refusal) = gate.Admit(request, RequestKind.Submission);
         if (caller is null) return refusal!;
         if (!ResourceId.IsValid(id)) return InvalidId(id);
         var job = await jobs.GetAsync(caller, id, cancellationToken);

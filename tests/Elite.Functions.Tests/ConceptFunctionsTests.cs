@@ -24,7 +24,7 @@ public sealed class ConceptFunctionsTests
     {
         new StorageInitializer(clients).InitializeAsync().GetAwaiter().GetResult();
         intake = new ConceptIntake(clients);
-        functions = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new CallerOptions { DefaultCaller = "team" }, NullLogger<ConceptFunctions>.Instance);
+        functions = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new ApiGate(new CallerOptions { DefaultCaller = "team" }, new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ConceptFunctionsTests
         Assert.Equal(["photo", "mask"], problems.Select(p => p.Field));
         Assert.StartsWith("'.gif' is not a supported image type", problems[0].Message, StringComparison.Ordinal);
         Assert.StartsWith("'.bmp'", problems[1].Message, StringComparison.Ordinal);
-        var strict = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new CallerOptions(), NullLogger<ConceptFunctions>.Instance);
+        var strict = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new ApiGate(new CallerOptions(), new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
         Assert.IsType<UnauthorizedObjectResult>(await strict.CreateConcept(Request("POST"), default));
     }
 

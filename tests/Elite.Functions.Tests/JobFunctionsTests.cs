@@ -29,8 +29,8 @@ public sealed class JobFunctionsTests
         var callers = new CallerOptions { DefaultCaller = "team" };
         functions = new JobFunctions(
             new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls, callers: callers), new JobList(clients), new JobCancellation(clients),
-            Events(), new BlobLinks(clients), callers, NullLogger<JobFunctions>.Instance);
-        concepts = new ConceptFunctions(new ConceptIntake(clients), new ConceptLifecycle(clients), new BlobLinks(clients), callers, NullLogger<ConceptFunctions>.Instance);
+            Events(), new BlobLinks(clients), Gate(callers), NullLogger<JobFunctions>.Instance);
+        concepts = new ConceptFunctions(new ConceptIntake(clients), new ConceptLifecycle(clients), new BlobLinks(clients), Gate(callers), NullLogger<ConceptFunctions>.Instance);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class JobFunctionsTests
     public async Task Without_a_default_caller_a_request_without_a_signed_in_principal_gets_401()
     {
         var strict = new JobFunctions(
-            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), Events(), new BlobLinks(clients), new CallerOptions(), NullLogger<JobFunctions>.Instance);
+            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), Events(), new BlobLinks(clients), Gate(new CallerOptions()), NullLogger<JobFunctions>.Instance);
         Assert.IsType<UnauthorizedObjectResult>(await strict.ListJobs(Get(), default));
         Assert.IsType<OkObjectResult>(await strict.ListJobs(Get(caller: "carol"), default));
     }
@@ -184,6 +184,31 @@ public sealed class JobFunctionsTests
         Assert.IsType<ConflictObjectResult>(await functions.CancelJob(Request(""), finished.JobId, default));
         await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
     }
+
+    [Fact]
+    public async Task A_caller_past_their_limit_gets_429_with_retry_after_and_other_callers_do_not()
+    {
+        var limited = new JobFunctions(
+            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), Events(), new BlobLinks(clients),
+            new ApiGate(new CallerOptions { DefaultCaller = "team" }, new ApiRateLimits(new RateLimitOptions { SubmissionsPerMinute = 2, ReadsPerMinute = 3 })), NullLogger<JobFunctions>.Instance);
+        var conceptId = await ConceptAsync(ConceptStatus.Ready);
+        var body = $$"""{"conceptId":"{{conceptId}}","prompts":[{"prompt":"a photo of S"}]}""";
+
+        Assert.IsType<AcceptedResult>(await limited.SubmitJob(Request(body, caller: "dave"), default));
+        Assert.IsType<AcceptedResult>(await limited.SubmitJob(Request(body, caller: "dave"), default));
+        var third = Request(body, caller: "dave");
+        var refused = Assert.IsType<ObjectResult>(await limited.SubmitJob(third, default));
+        Assert.Equal(StatusCodes.Status429TooManyRequests, refused.StatusCode);
+        Assert.InRange(int.Parse(third.HttpContext.Response.Headers.RetryAfter!), 1, 60);
+        Assert.IsType<AcceptedResult>(await limited.SubmitJob(Request(body, caller: "erin"), default));
+
+        // Reads have their own budget: polling is not stopped by submissions, and is limited on its own.
+        for (var i = 0; i < 3; i++) Assert.IsType<OkObjectResult>(await limited.ListJobs(Get(caller: "dave"), default));
+        Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsType<ObjectResult>(await limited.ListJobs(Get(caller: "dave"), default)).StatusCode);
+        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+    }
+
+    private static ApiGate Gate(CallerOptions callers) => new(callers, new ApiRateLimits(new RateLimitOptions()));
 
     private JobEventHandler Events()
     {
