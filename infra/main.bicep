@@ -71,6 +71,11 @@ param enableBlobEventSubscriptions bool = false
 @maxValue(365)
 param blobSoftDeleteDays int = 7
 
+@description('Days result images are kept: a lifecycle rule deletes results/ blobs this long after they were written, and the API tells callers when.')
+@minValue(1)
+@maxValue(3650)
+param resultRetentionDays int = 30
+
 @description('Most Function App instances.')
 @minValue(40)
 @maxValue(1000)
@@ -135,6 +140,7 @@ module dataStorage 'modules/storage.bicep' = {
     location: location
     tags: tags
     blobSoftDeleteDays: blobSoftDeleteDays
+    resultRetentionDays: resultRetentionDays
     functionsPrincipalId: identities.outputs.functionsPrincipalId
     workerPrincipalId: identities.outputs.workerPrincipalId
     deployerPrincipalId: principalId
@@ -198,6 +204,7 @@ module functionApp 'modules/function-app.bicep' = {
     webhookSecretUri: keyVault.outputs.webhookSecretUri
     maximumInstanceCount: functionMaximumInstances
     instanceMemoryMB: functionInstanceMemoryMB
+    resultRetentionDays: resultRetentionDays
     entraClientId: apiEntraClientId
     allowFunctionKeyCallers: allowFunctionKeyCallers
   }

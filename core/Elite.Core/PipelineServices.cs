@@ -29,6 +29,7 @@ public static class PipelineServices
         services.AddSingleton(new Reconciler(clients, concepts, csvJobs));
         var links = new BlobLinks(clients);
         services.AddSingleton(links);
+        services.AddSingleton(ResultRetention.FromConfiguration(configuration));
         services.AddSingleton(new JobList(clients));
         services.AddSingleton(new JobCancellation(clients));
         services.AddSingleton(new JobEventHandler(

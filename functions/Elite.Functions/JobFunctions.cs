@@ -13,7 +13,7 @@ namespace Elite.Functions;
 
 /// <summary>Jobs: submitted over HTTP or as a CSV upload, listed, read a page of tasks at a time, and canceled; each caller sees only their own.</summary>
 public sealed class JobFunctions(
-    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, JobEventHandler events, BlobLinks links, ApiGate gate, ILogger<JobFunctions> logger)
+    JobIntake intake, CsvJobIntake csvIntake, JobList jobs, JobCancellation cancellation, JobEventHandler events, BlobLinks links, ResultRetention retention, ApiGate gate, ILogger<JobFunctions> logger)
 {
     [Function(FunctionNames.SubmitJob)]
     public async Task<IActionResult> SubmitJob([HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRoutes.Jobs)] HttpRequest request, CancellationToken cancellationToken)
@@ -127,7 +127,7 @@ public sealed class JobFunctions(
     {
         var page = await jobs.TasksAsync(jobId, continuation, pageSize, cancellationToken);
         var link = await links.ResultReaderAsync(cancellationToken);
-        return TaskPage.From(page, blob => link(blob).Uri.AbsoluteUri);
+        return TaskPage.From(page, blob => link(blob).Uri.AbsoluteUri, retention);
     }
 
     private static BadRequestObjectResult InvalidId(string id) => new(ApiErrors.One("id", $"'{id}' is not a valid job id"));

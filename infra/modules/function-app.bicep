@@ -29,6 +29,9 @@ param applicationInsightsName string
 @description('Key Vault URI of the webhook signing secret.')
 param webhookSecretUri string
 
+@description('Days result images are kept (the storage lifecycle rule deletes them then).')
+param resultRetentionDays int
+
 @description('Client id of the Entra app registration that signs callers in; empty: App Service Authentication stays off.')
 param entraClientId string
 
@@ -93,6 +96,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Webhooks__SigningSecret', value: '@Microsoft.KeyVault(SecretUri=${webhookSecretUri})' }
         { name: 'Webhooks__AllowPrivateAddresses', value: 'false' }
         { name: 'Callers__DefaultCaller', value: defaultCaller }
+        { name: 'Retention__ResultDays', value: string(resultRetentionDays) }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
       ]

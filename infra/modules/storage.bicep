@@ -15,6 +15,9 @@ param tags object
 @maxValue(365)
 param blobSoftDeleteDays int
 
+@description('Days result images are kept before the lifecycle rule deletes them.')
+param resultRetentionDays int
+
 @description('Principal id of the Function App\'s identity.')
 param functionsPrincipalId string
 
@@ -60,6 +63,41 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01'
     containerDeleteRetentionPolicy: {
       enabled: true
       days: blobSoftDeleteDays
+    }
+  }
+}
+
+// Results are deleted resultRetentionDays after they were written (the Function App tells callers when, from the same
+// number). Uploads and embeddings stay until their concept is deleted.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-results'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${names.resultsContainer}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterCreationGreaterThan: resultRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
     }
   }
 }

@@ -29,7 +29,7 @@ public sealed class JobFunctionsTests
         var callers = new CallerOptions { DefaultCaller = "team" };
         functions = new JobFunctions(
             new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls, callers: callers), new JobList(clients), new JobCancellation(clients),
-            Events(), new BlobLinks(clients), Gate(callers), NullLogger<JobFunctions>.Instance);
+            Events(), new BlobLinks(clients), Retention, Gate(callers), NullLogger<JobFunctions>.Instance);
         concepts = new ConceptFunctions(new ConceptIntake(clients), new ConceptLifecycle(clients), new BlobLinks(clients), Gate(callers), NullLogger<ConceptFunctions>.Instance);
     }
 
@@ -121,7 +121,7 @@ public sealed class JobFunctionsTests
     public async Task Without_a_default_caller_a_request_without_a_signed_in_principal_gets_401()
     {
         var strict = new JobFunctions(
-            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), Events(), new BlobLinks(clients), Gate(new CallerOptions()), NullLogger<JobFunctions>.Instance);
+            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), Events(), new BlobLinks(clients), Retention, Gate(new CallerOptions()), NullLogger<JobFunctions>.Instance);
         Assert.IsType<UnauthorizedObjectResult>(await strict.ListJobs(Get(), default));
         Assert.IsType<OkObjectResult>(await strict.ListJobs(Get(caller: "carol"), default));
     }
@@ -182,6 +182,10 @@ public sealed class JobFunctionsTests
         var finished = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request($$"""{"conceptId":"{{done}}","prompts":[{"prompt":"S"}]}"""), default)).Value);
         await new JobAccounting(clients).RecordTaskResultAsync(finished.JobId, TaskIds.Format(0), ImageTaskStatus.Succeeded, null, null, default);
         Assert.IsType<ConflictObjectResult>(await functions.CancelJob(Request(""), finished.JobId, default));
+
+        // Its image is kept for the retention period, and its task says until when.
+        var image = Assert.Single(Assert.IsType<JobView>(Assert.IsType<OkObjectResult>(await functions.GetJob(Get(), finished.JobId, default)).Value).Tasks);
+        Assert.InRange(image.ResultExpiresOn!.Value - DateTimeOffset.UtcNow, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(5), TimeSpan.FromDays(30));
         await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
     }
 
@@ -189,7 +193,7 @@ public sealed class JobFunctionsTests
     public async Task A_caller_past_their_limit_gets_429_with_retry_after_and_other_callers_do_not()
     {
         var limited = new JobFunctions(
-            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), Events(), new BlobLinks(clients),
+            new JobIntake(clients), new CsvJobIntake(clients), new JobList(clients), new JobCancellation(clients), Events(), new BlobLinks(clients), Retention,
             new ApiGate(new CallerOptions { DefaultCaller = "team" }, new ApiRateLimits(new RateLimitOptions { SubmissionsPerMinute = 2, ReadsPerMinute = 3 })), NullLogger<JobFunctions>.Instance);
         var conceptId = await ConceptAsync(ConceptStatus.Ready);
         var body = $$"""{"conceptId":"{{conceptId}}","prompts":[{"prompt":"a photo of S"}]}""";
@@ -207,6 +211,8 @@ public sealed class JobFunctionsTests
         Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsType<ObjectResult>(await limited.ListJobs(Get(caller: "dave"), default)).StatusCode);
         await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
     }
+
+    private static readonly ResultRetention Retention = new(ResultDays: 30);
 
     private static ApiGate Gate(CallerOptions callers) => new(callers, new ApiRateLimits(new RateLimitOptions()));
 

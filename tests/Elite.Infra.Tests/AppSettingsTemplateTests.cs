@@ -86,6 +86,18 @@ public sealed class AppSettingsTemplateTests(CompiledInfra infra)
     }
 
     [Fact]
+    public void Results_expire_by_one_lifecycle_rule_and_the_functions_are_told_the_same_number_of_days()
+    {
+        var deployment = infra.Evaluate(new Dictionary<string, JsonNode?> { ["resultRetentionDays"] = 12 });
+        var rule = Assert.Single(Assert.Single(deployment.OfType("Microsoft.Storage/storageAccounts/managementPolicies")).Properties!["policy"]!["rules"]!.AsArray())!;
+        Assert.Equal("results/", (string?)Assert.Single(rule["definition"]!["filters"]!["prefixMatch"]!.AsArray()));
+        Assert.Equal(12, (int)rule["definition"]!["actions"]!["baseBlob"]!["delete"]!["daysAfterCreationGreaterThan"]!);
+        var site = Assert.Single(deployment.OfType("Microsoft.Web/sites"));
+        Assert.Equal("12", (string?)Settings(site.Properties!["siteConfig"]!["appSettings"])[AppSettings.ResultRetentionDays]);
+        Assert.Equal("30", (string?)FunctionSettings()[AppSettings.ResultRetentionDays]);
+    }
+
+    [Fact]
     public void Telemetry_goes_to_application_insights_with_entra_authentication()
     {
         foreach (var settings in new[] { FunctionSettings(), Settings(WorkerContainer()["env"]) })

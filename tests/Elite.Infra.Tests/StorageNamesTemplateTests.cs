@@ -50,8 +50,8 @@ public sealed class StorageNamesTemplateTests(CompiledInfra infra)
             .ToList();
         Assert.All(dataChildren, r => Assert.DoesNotContain(ArmExpression.Unknown, r.LeafName, StringComparison.Ordinal));
         Assert.Equal(
-            StorageNames.Containers.All.Count + StorageNames.Queues.All.Count + StorageNames.Tables.All.Count + 3,
-            dataChildren.Count); // plus the blob, queue and table services
+            StorageNames.Containers.All.Count + StorageNames.Queues.All.Count + StorageNames.Tables.All.Count + 4,
+            dataChildren.Count); // plus the blob, queue and table services and the lifecycle policy that expires results
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
+using Elite.Core.Storage;
 
 namespace Elite.Core.Api;
 
@@ -83,14 +84,15 @@ public sealed record JobView : JobSummary
 public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, string? Continuation)
 {
     /// <param name="resultUri">Where a caller downloads a result blob (a read-only SAS link).</param>
-    public static TaskPage From(Page<TaskRow> page, Func<string, string> resultUri) =>
-        new([.. page.Items.Select(t => TaskView.From(t, resultUri))], page.Continuation);
+    /// <param name="retention">When results are deleted, for each task's <see cref="TaskView.ResultExpiresOn"/>.</param>
+    public static TaskPage From(Page<TaskRow> page, Func<string, string> resultUri, ResultRetention retention) =>
+        new([.. page.Items.Select(t => TaskView.From(t, resultUri, retention))], page.Continuation);
 }
 
 /// <summary>The body of <c>GET /api/jobs</c>: the caller's jobs, newest first, and where the next page starts.</summary>
 public sealed record JobListPage(IReadOnlyList<JobSummary> Jobs, string? Continuation);
 
-/// <summary>One task of a job.</summary>
+/// <summary>One task of a job. <see cref="Result"/> is a read link valid for an hour; <see cref="ResultExpiresOn"/> says when the image itself is deleted.</summary>
 public sealed record TaskView(
     string Id,
     [property: JsonConverter(typeof(JsonStringEnumConverter<ImageTaskStatus>))] ImageTaskStatus Status,
@@ -98,8 +100,11 @@ public sealed record TaskView(
     long Seed,
     double Lambda,
     string? Result,
+    DateTimeOffset? ResultExpiresOn,
     string? Reason)
 {
-    public static TaskView From(TaskRow task, Func<string, string> resultUri) =>
-        new(task.TaskId, task.Status, task.Prompt, task.Seed, task.Lambda, task.ResultBlob is null ? null : resultUri(task.ResultBlob), task.Reason);
+    public static TaskView From(TaskRow task, Func<string, string> resultUri, ResultRetention retention) =>
+        task.ResultBlob is null
+            ? new(task.TaskId, task.Status, task.Prompt, task.Seed, task.Lambda, null, null, task.Reason)
+            : new(task.TaskId, task.Status, task.Prompt, task.Seed, task.Lambda, resultUri(task.ResultBlob), retention.ExpiresOn(task.CompletedAt), task.Reason);
 }

@@ -39,6 +39,9 @@ public static class AppSettings
     // The API's callers: who a request without a signed-in principal (the function key) is; empty refuses them.
     public const string DefaultCaller = Callers.CallerOptions.SectionName + SectionSeparator + nameof(Callers.CallerOptions.DefaultCaller);
 
+    // How many days result images are kept (the lifecycle rule on results/ deletes them then).
+    public const string ResultRetentionDays = Storage.ResultRetention.SectionName + SectionSeparator + nameof(Storage.ResultRetention.ResultDays);
+
     // Telemetry: Application Insights, with Microsoft Entra authentication (local auth is off).
     public const string AppInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string AppInsightsAuthenticationString = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
@@ -61,7 +64,7 @@ public static class AppSettings
         FunctionsWorkerRuntime,
         EliteStorageAccountName, EliteStorageCredential, EliteStorageClientId,
         WebhookSigningSecret, WebhookAllowPrivateAddresses,
-        DefaultCaller,
+        DefaultCaller, ResultRetentionDays,
         AppInsightsConnectionString, AppInsightsAuthenticationString,
     ];
 
