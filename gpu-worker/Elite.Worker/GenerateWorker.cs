@@ -109,20 +109,19 @@ public sealed class GenerateWorker(
 
     internal async Task ProcessAsync(IReadOnlyList<MessageLease> leases, CancellationToken cancellationToken)
     {
-        var ready = new List<(MessageLease Lease, GenerateTask Task, GenerationRequest Request)>();
+        var ready = new List<PreparedTask>();
         var batch = new BatchLookups(); // one lookup per concept and job in a batch
         foreach (var lease in leases)
         {
-            var prepared = await PrepareAsync(lease, batch, cancellationToken);
-            if (prepared is not null) ready.Add((lease, prepared.Value.Task, prepared.Value.Request));
+            if (await PrepareAsync(lease, batch, cancellationToken) is { } prepared) ready.Add(prepared);
         }
 
         foreach (var group in ready.GroupBy(r => (r.Task.Parameters.Steps, r.Task.Parameters.Scheduler)))
         {
-            var items = new List<(MessageLease Lease, GenerateTask Task, GenerationRequest Request)>();
+            var items = new List<PreparedTask>();
             foreach (var item in group)
             {
-                var row = await accounting.MarkTaskRunningAsync(item.Task.JobId, item.Task.TaskId, cancellationToken);
+                var row = await accounting.MarkTaskRunningAsync(item.Task.JobId, item.Task.TaskId, item.ConceptVersion, cancellationToken);
                 if (row.IsFinal)
                 {
                     // Canceled (or finished by another delivery) since it was read; counted again in case whoever did it died first.
@@ -159,7 +158,7 @@ public sealed class GenerateWorker(
 
             for (var i = 0; i < items.Count; i++)
             {
-                await StoreAsync(items[i].Lease, items[i].Task, items[i].Request, result.Images[i], cancellationToken);
+                await StoreAsync(items[i], result.Images[i], cancellationToken);
             }
         }
     }
@@ -168,12 +167,13 @@ public sealed class GenerateWorker(
     /// Stores one image and records it. A failure here is this task's alone: one that can never pass (an image that
     /// cannot be encoded) fails the task with its reason; a transient one leaves the message to be delivered again.
     /// </summary>
-    private async Task StoreAsync(MessageLease lease, GenerateTask task, GenerationRequest request, RgbImage image, CancellationToken cancellationToken)
+    private async Task StoreAsync(PreparedTask prepared, RgbImage image, CancellationToken cancellationToken)
     {
+        var (lease, task, request, _) = prepared;
         try
         {
             var blob = BlobPaths.Result(task.JobId, task.TaskId);
-            var png = PngEncoder.Encode(image, Metadata(task, request));
+            var png = PngEncoder.Encode(image, Metadata(prepared));
             await clients.Container(StorageNames.Containers.Results).GetBlobClient(blob).UploadAsync(
                 new BinaryData(png), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/png" } }, cancellationToken);
             var warning = request.Prompt.Truncated ? TokenLimits.TruncationWarning : null;
@@ -192,7 +192,10 @@ public sealed class GenerateWorker(
     }
 
     /// <summary>Turns a message into a generation request, or settles it (acknowledged, delayed, failed, poisoned) and returns null.</summary>
-    private async Task<(GenerateTask Task, GenerationRequest Request)?> PrepareAsync(MessageLease lease, BatchLookups batch, CancellationToken cancellationToken)
+    /// <summary>A task ready to generate: its message, its request, and the concept version its embedding is of.</summary>
+    private sealed record PreparedTask(MessageLease Lease, GenerateTask Task, GenerationRequest Request, string? ConceptVersion);
+
+    private async Task<PreparedTask?> PrepareAsync(MessageLease lease, BatchLookups batch, CancellationToken cancellationToken)
     {
         var task = await lease.ReadOrPoisonAsync<GenerateTask>(
             clients.Queue(StorageNames.Queues.GeneratePoison),
@@ -265,7 +268,7 @@ public sealed class GenerateWorker(
             var prompt = runtime.Tokenizer.Encode(parameters.Prompt);
             var negative = runtime.Tokenizer.EncodeWithoutPlaceholder(parameters.NegativePrompt);
             metrics.QueueWait.Record((DateTimeOffset.UtcNow - (lease.Message.InsertedOn ?? DateTimeOffset.UtcNow)).TotalSeconds);
-            return (task, new GenerationRequest(concept.Embedding!, prompt, negative, parameters.Seed, parameters.Guidance, parameters.Lambda));
+            return new(lease, task, new GenerationRequest(concept.Embedding!, prompt, negative, parameters.Seed, parameters.Guidance, parameters.Lambda), concept.Version);
         }
         catch (PromptException e)
         {
@@ -304,7 +307,7 @@ public sealed class GenerateWorker(
         logger.LogWarning("Task {JobId}/{TaskId} failed; the reason is on its row", task.JobId, task.TaskId);
     }
 
-    private sealed record ConceptLookup(ConceptAvailability Availability, ConceptEmbedding? Embedding);
+    private sealed record ConceptLookup(ConceptAvailability Availability, ConceptEmbedding? Embedding, string? Version = null);
 
     /// <summary>What a batch looks up once however many of its tasks need it: concepts and jobs (whether they exist, or are canceled).</summary>
     private sealed class BatchLookups
@@ -361,7 +364,7 @@ public sealed class GenerateWorker(
                 cache.Add(key, embedding);
             }
 
-            return new(availability, embedding);
+            return new(availability, embedding, concept.Version);
         }
 
         if (concept is { Status: ConceptStatus.Ready, ImageBlob.Length: > 0 } && await lifecycle.RequestEncodingForPackAsync(concept, packId, cancellationToken))
@@ -372,18 +375,23 @@ public sealed class GenerateWorker(
         return new(availability, null);
     }
 
-    private Dictionary<string, string> Metadata(GenerateTask task, GenerationRequest request) => new()
+    private Dictionary<string, string> Metadata(PreparedTask prepared)
     {
-        ["prompt"] = task.Parameters.Prompt,
-        ["negative_prompt"] = task.Parameters.NegativePrompt,
-        ["seed"] = task.Parameters.Seed.ToString(CultureInfo.InvariantCulture),
-        ["steps"] = task.Parameters.Steps.ToString(CultureInfo.InvariantCulture),
-        ["scheduler"] = SchedulerNames.Of(task.Parameters.Scheduler),
-        ["guidance"] = request.Guidance.ToString(CultureInfo.InvariantCulture),
-        ["lambda"] = request.Lambda.ToString(CultureInfo.InvariantCulture),
-        ["pack"] = runtime.Models.Manifest.Id,
-        ["job"] = task.JobId,
-        ["task"] = task.TaskId,
-        ["concept"] = task.ConceptId,
-    };
+        var (_, task, request, conceptVersion) = prepared;
+        return new()
+        {
+            ["prompt"] = task.Parameters.Prompt,
+            ["negative_prompt"] = task.Parameters.NegativePrompt,
+            ["seed"] = task.Parameters.Seed.ToString(CultureInfo.InvariantCulture),
+            ["steps"] = task.Parameters.Steps.ToString(CultureInfo.InvariantCulture),
+            ["scheduler"] = SchedulerNames.Of(task.Parameters.Scheduler),
+            ["guidance"] = request.Guidance.ToString(CultureInfo.InvariantCulture),
+            ["lambda"] = request.Lambda.ToString(CultureInfo.InvariantCulture),
+            ["pack"] = runtime.Models.Manifest.Id,
+            ["job"] = task.JobId,
+            ["task"] = task.TaskId,
+            ["concept"] = task.ConceptId,
+            ["concept_version"] = conceptVersion ?? "",
+        };
+    }
 }

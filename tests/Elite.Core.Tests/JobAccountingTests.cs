@@ -118,17 +118,17 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
     {
         var jobId = await SubmitAsync(2);
 
-        var first = await accounting.MarkTaskRunningAsync(jobId, "000001", default);
-        var second = await accounting.MarkTaskRunningAsync(jobId, "000001", default);
+        var first = await accounting.MarkTaskRunningAsync(jobId, "000001", null, default);
+        var second = await accounting.MarkTaskRunningAsync(jobId, "000001", null, default);
         Assert.Equal((ImageTaskStatus.Running, 1), (first.Status, first.Attempts));
         Assert.Equal(2, second.Attempts);
         Assert.Equal(JobStatus.Running, (await clients.JobAsync(jobId)).Status);
 
         await accounting.RecordTaskResultAsync(jobId, "000001", ImageTaskStatus.Succeeded, null, null, default);
-        var afterResult = await accounting.MarkTaskRunningAsync(jobId, "000001", default);
+        var afterResult = await accounting.MarkTaskRunningAsync(jobId, "000001", null, default);
         Assert.Equal((ImageTaskStatus.Succeeded, 2), (afterResult.Status, afterResult.Attempts));
 
-        await Assert.ThrowsAsync<InvalidMessageException>(() => accounting.MarkTaskRunningAsync(jobId, "999999", default));
+        await Assert.ThrowsAsync<InvalidMessageException>(() => accounting.MarkTaskRunningAsync(jobId, "999999", null, default));
         await Assert.ThrowsAsync<InvalidMessageException>(() => accounting.RecordTaskResultAsync(jobId, "999999", ImageTaskStatus.Succeeded, null, null, default));
     }
 }

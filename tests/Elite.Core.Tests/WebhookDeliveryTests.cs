@@ -197,7 +197,7 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
         var accounting = new JobAccounting(clients);
         foreach (var task in await clients.DrainAsync<GenerateTask>(StorageNames.Queues.Generate))
         {
-            await accounting.MarkTaskRunningAsync(task.JobId, task.TaskId, default);
+            await accounting.MarkTaskRunningAsync(task.JobId, task.TaskId, null, default);
             await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, ImageTaskStatus.Succeeded, null, null, default);
         }
 

@@ -49,6 +49,7 @@ public sealed class ConceptFunctionsTests
         await intake.RegisterBlobAsync(uploaded, created.Id, "photo.jpg", default);
         var row = (await clients.Table(StorageNames.Tables.Concepts).GetEntityAsync<ConceptRow>(created.Id, ConceptRow.RowKeyValue)).Value;
         Assert.Equal((ConceptStatus.Pending, "alice", (string?)null), (row.Status, row.Owner, row.Reason));
+        Assert.IsType<NoContentResult>(await functions.DeleteConcept(Request("DELETE", caller: "alice"), created.Id, default));
         await clients.Queue(StorageNames.Queues.Encode).ClearMessagesAsync();
     }
 

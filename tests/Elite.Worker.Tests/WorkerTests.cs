@@ -109,6 +109,30 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_task_records_the_concept_version_it_was_generated_from_when_the_photo_is_replaced_mid_job()
+    {
+        var conceptId = await ReadyConceptAsync();
+        var jobId = NewId();
+        await CreateJobAsync(jobId, conceptId, ["a photo of S", "S on a shelf"]);
+        var before = (await ConceptAsync(conceptId)).Version;
+
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 1), default);
+        await EncodeAsync(conceptId, await File.ReadAllBytesAsync(WorkerFixture.Asset("chelsea.png"))); // a new photo, encoded while the job runs
+        var after = (await ConceptAsync(conceptId)).Version;
+        await fixture.GenerateWorker().ProcessAsync(await TakeAsync(StorageNames.Queues.Generate, 1), default);
+
+        Assert.NotNull(before);
+        Assert.NotEqual(before, after);
+        var tasks = (await TasksAsync(jobId)).OrderBy(t => t.CompletedAt).ToList();
+        Assert.Equal([before, after], tasks.Select(t => t.ConceptVersion));
+        foreach (var task in tasks)
+        {
+            var png = (await clients.Container(StorageNames.Containers.Results).GetBlobClient(task.ResultBlob).DownloadContentAsync()).Value.Content.ToArray();
+            Assert.Equal(task.ConceptVersion, PngText.Read(png)["concept_version"]);
+        }
+    }
+
+    [Fact]
     public async Task A_worker_that_dies_mid_batch_lets_the_job_complete_after_the_visibility_timeout()
     {
         var conceptId = await ReadyConceptAsync();
@@ -327,8 +351,8 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
     private async Task EncodeAsync(string conceptId, byte[] image)
     {
         var blob = BlobPaths.ConceptFile(conceptId, "photo.png");
-        await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(blob).UploadAsync(new BinaryData(image), overwrite: true);
-        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = ConceptStatus.Pending, ImageBlob = blob });
+        var uploaded = await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(blob).UploadAsync(new BinaryData(image), overwrite: true);
+        await clients.Table(StorageNames.Tables.Concepts).UpsertEntityAsync(new ConceptRow(conceptId) { Status = ConceptStatus.Pending, ImageBlob = blob, ImageETag = uploaded.Value.ETag.ToString() });
         await Send(StorageNames.Queues.Encode, new EncodeRequest(conceptId, blob, null));
         await fixture.EncodeWorker().ProcessAsync((await TakeAsync(StorageNames.Queues.Encode, 1)).Single(), default);
     }

@@ -92,7 +92,10 @@ public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, string? Continuatio
 /// <summary>The body of <c>GET /api/jobs</c>: the caller's jobs, newest first, and where the next page starts.</summary>
 public sealed record JobListPage(IReadOnlyList<JobSummary> Jobs, string? Continuation);
 
-/// <summary>One task of a job. <see cref="Result"/> is a read link valid for an hour; <see cref="ResultExpiresOn"/> says when the image itself is deleted.</summary>
+/// <summary>
+/// One task of a job. <see cref="Result"/> is a read link valid for an hour; <see cref="ResultExpiresOn"/> says when the image
+/// itself is deleted; <see cref="ConceptVersion"/> which photo and mask of the concept it was generated from.
+/// </summary>
 public sealed record TaskView(
     string Id,
     [property: JsonConverter(typeof(JsonStringEnumConverter<ImageTaskStatus>))] ImageTaskStatus Status,
@@ -101,10 +104,11 @@ public sealed record TaskView(
     double Lambda,
     string? Result,
     DateTimeOffset? ResultExpiresOn,
+    string? ConceptVersion,
     string? Reason)
 {
     public static TaskView From(TaskRow task, Func<string, string> resultUri, ResultRetention retention) =>
         task.ResultBlob is null
-            ? new(task.TaskId, task.Status, task.Prompt, task.Seed, task.Lambda, null, null, task.Reason)
-            : new(task.TaskId, task.Status, task.Prompt, task.Seed, task.Lambda, resultUri(task.ResultBlob), retention.ExpiresOn(task.CompletedAt), task.Reason);
+            ? new(task.TaskId, task.Status, task.Prompt, task.Seed, task.Lambda, null, null, task.ConceptVersion, task.Reason)
+            : new(task.TaskId, task.Status, task.Prompt, task.Seed, task.Lambda, resultUri(task.ResultBlob), retention.ExpiresOn(task.CompletedAt), task.ConceptVersion, task.Reason);
 }

@@ -35,14 +35,15 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
     private readonly TableClient _tasks = clients.Table(StorageNames.Tables.Tasks);
 
     /// <summary>
-    /// The worker starts a task: the task turns Running (one more attempt), and the job Running if it was Queued.
-    /// Returns the task row; a final status means an earlier delivery already finished the task: skip it.
+    /// The worker starts a task: the task turns Running (one more attempt) with the concept version it is generated from,
+    /// and the job Running if it was Queued. Returns the task row; a final status means the task ended already (an
+    /// earlier delivery, or its job's cancel): skip it.
     /// </summary>
     /// <exception cref="InvalidMessageException">The task does not exist.</exception>
-    public async Task<TaskRow> MarkTaskRunningAsync(string jobId, string taskId, CancellationToken cancellationToken)
+    public async Task<TaskRow> MarkTaskRunningAsync(string jobId, string taskId, string? conceptVersion, CancellationToken cancellationToken)
     {
         var task = await _tasks.UpdateAsync<TaskRow>(
-                jobId, taskId, t => t.IsFinal ? null : t with { Status = ImageTaskStatus.Running, Attempts = t.Attempts + 1 }, cancellationToken)
+                jobId, taskId, t => t.IsFinal ? null : t with { Status = ImageTaskStatus.Running, Attempts = t.Attempts + 1, ConceptVersion = conceptVersion }, cancellationToken)
             ?? throw new InvalidMessageException($"task {jobId}/{taskId} does not exist");
         if (!task.IsFinal)
         {

@@ -68,6 +68,13 @@ public sealed record ConceptRow : ITableEntity
     public bool EncodeRequested { get; set; }
 
     /// <summary>
+    /// Which photo and mask the concept is now: their blob ETags (<c>photo</c> or <c>photo+mask</c>). A task records the
+    /// version it was generated from, so the images of a job whose photo was replaced while it ran say which is which.
+    /// </summary>
+    [IgnoreDataMember]
+    public string? Version => ImageETag is null ? null : ImageETag.Trim('"') + (MaskETag is null ? "" : "+" + MaskETag.Trim('"'));
+
+    /// <summary>
     /// The caller who created the concept through the API (<see cref="Callers.Caller"/>): only they see and use it. A
     /// concept uploaded straight into the container has none and is shared by every caller (an operator's library).
     /// </summary>

@@ -68,6 +68,9 @@ public sealed record TaskRow : ITableEntity
     public double Lambda { get; set; }
     public string Scheduler { get; set; } = "";
 
+    /// <summary>The <see cref="ConceptRow.Version"/> (photo and mask) the task was generated from, set when it started.</summary>
+    public string? ConceptVersion { get; set; }
+
     /// <summary>Delivery attempts seen by the worker.</summary>
     public int Attempts { get; set; }
 
