@@ -12,6 +12,7 @@ public static class FunctionNames
     public const string CancelJob = "CancelJob";
     public const string RedeliverJobWebhook = "RedeliverJobWebhook";
     public const string GetConcept = "GetConcept";
+    public const string GetStatus = "GetStatus";
     public const string CreateConcept = "CreateConcept";
     public const string DeleteConcept = "DeleteConcept";
     public const string JobEvents = "JobEvents";

@@ -17,7 +17,7 @@ public static class LocalFunctionsHost
         builder.Configuration[$"{CallerOptions.SectionName}:{nameof(CallerOptions.DefaultCaller)}"] ??= CallerOptions.DevelopmentCaller;
         builder.Services.AddApiFunctions(builder.Configuration);
         builder.Services.AddMvcCore();
-        builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>()
+        builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>().AddSingleton<StatusFunctions>()
             .AddSingleton<ReconcilerFunctions>();
         builder.Services.AddHostedService<LocalTimers>();
         builder.Host.ConfigureWebJobs(webJobs =>

@@ -18,6 +18,7 @@ public static class WorkerHost
         builder.Services.AddSingleton(services => new ConceptCache(services.GetRequiredService<IOptions<WorkerOptions>>().Value.ConceptCacheSize));
         builder.Services.AddHostedService<EncodeWorker>();
         builder.Services.AddHostedService<GenerateWorker>();
+        builder.Services.AddHostedService<WorkerHeartbeat>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(WorkerOptions.ShutdownSeconds)); // lets a batch in hand finish on SIGTERM
         WorkerTelemetry.Add(builder.Services, builder.Configuration);
 

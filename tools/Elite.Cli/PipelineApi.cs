@@ -119,6 +119,12 @@ internal sealed class PipelineApi : IDisposable
         if (!response.IsSuccessStatusCode) await ReadAsync<ApiErrors>(response, cancellationToken); // throws with the API's problems
     }
 
+    public async Task<ServiceStatus> GetStatusAsync(CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(ApiRoutes.Status, cancellationToken);
+        return await ReadAsync<ServiceStatus>(response, cancellationToken);
+    }
+
     public async Task<ConceptView> GetConceptAsync(string conceptId, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(ApiRoutes.ConceptPath(conceptId), cancellationToken);

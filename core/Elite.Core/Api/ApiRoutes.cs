@@ -9,6 +9,7 @@ public static class ApiRoutes
     public const string JobCancel = Job + "/cancel";
     public const string JobTasks = Job + "/tasks";
     public const string JobWebhookRedeliver = Job + "/webhook/redeliver";
+    public const string Status = "status";
     public const string Concepts = "concepts";
     public const string Concept = Concepts + "/{id}";
 

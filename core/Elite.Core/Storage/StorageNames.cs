@@ -48,6 +48,9 @@ public static class StorageNames
         public const string Jobs = "Jobs";
         public const string Tasks = "Tasks";
 
-        public static IReadOnlyList<string> All { get; } = [Concepts, Jobs, Tasks];
+        /// <summary>The workers running now: one heartbeat row each (<see cref="Rows.WorkerRow"/>).</summary>
+        public const string Workers = "Workers";
+
+        public static IReadOnlyList<string> All { get; } = [Concepts, Jobs, Tasks, Workers];
     }
 }
