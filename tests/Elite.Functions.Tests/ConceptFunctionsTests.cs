@@ -37,7 +37,7 @@ public sealed class ConceptFunctionsTests
         Assert.IsType<NotFoundObjectResult>(await functions.GetConcept(Request("GET", caller: "bob"), created.Id, default));
 
         using var anonymous = new HttpClient();
-        var photo = await File.ReadAllBytesAsync(Asset("chelsea.png"));
+        var photo = await File.ReadAllBytesAsync(TestAssets.Path("chelsea.png"));
         Assert.Equal(HttpStatusCode.Created, (await anonymous.PutAsync(created.PhotoUploadUrl, BlockBlob(photo))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await anonymous.PutAsync(created.MaskUploadUrl, BlockBlob(photo))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync(created.PhotoUploadUrl)).StatusCode); // write-only
@@ -107,16 +107,5 @@ public sealed class ConceptFunctionsTests
         context.Request.QueryString = new QueryString(query.Length > 0 ? query : null);
         if (caller is not null) context.Request.Headers[Caller.PrincipalIdHeader] = caller;
         return context.Request;
-    }
-
-    private static string Asset(string file)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "assets", file);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        throw new FileNotFoundException($"assets/{file}: run ./run.sh setup first.");
     }
 }

@@ -51,7 +51,7 @@ public sealed class LocalHostTests
 
         var conceptId = "local-" + Guid.NewGuid().ToString("N")[..10];
         await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, "photo.png"))
-            .UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Asset("chelsea.png"))));
+            .UploadAsync(new BinaryData(await File.ReadAllBytesAsync(TestAssets.Path("chelsea.png"))));
 
         ConceptRow? row = null;
         for (var attempt = 0; attempt < 120 && row is null; attempt++)
@@ -78,17 +78,6 @@ public sealed class LocalHostTests
         Isolated.TimerTriggerAttribute timer => $"{function} timer {timer.Schedule}",
         _ => throw new InvalidOperationException($"unexpected trigger {trigger.GetType()}"),
     };
-
-    private static string Asset(string file)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "assets", file);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        throw new FileNotFoundException($"assets/{file}: run ./run.sh setup first.");
-    }
 }
 
 /// <summary>
