@@ -53,13 +53,16 @@ public sealed class LocalHostTests
         await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, "photo.png"))
             .UploadAsync(new BinaryData(await File.ReadAllBytesAsync(TestAssets.Path("chelsea.png"))));
 
+        // The row is written before the encode request is sent, and marked EncodeRequested after: wait for the mark.
         ConceptRow? row = null;
-        for (var attempt = 0; attempt < 120 && row is null; attempt++)
+        for (var attempt = 0; attempt < 120 && row is not { EncodeRequested: true }; attempt++)
         {
             await Task.Delay(500);
             var found = await clients.Table(StorageNames.Tables.Concepts).GetEntityIfExistsAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue);
             row = found.HasValue ? found.Value : null;
         }
+
+        await host.StopAsync(); // stops the triggers before the services go: a function finishing after disposal crashes the test host
 
         Assert.NotNull(row);
         Assert.Equal(ConceptStatus.Pending, row.Status);
