@@ -20,13 +20,14 @@ public static class PipelineServices
         var callers = CallerOptions.FromConfiguration(configuration);
         services.AddSingleton(clients);
         services.AddSingleton(callers);
-        var csvJobs = new CsvJobIntake(clients, webhookUrls: urlPolicy, callers: callers);
+        var lanes = JobLanes.FromConfiguration(configuration);
+        var csvJobs = new CsvJobIntake(clients, webhookUrls: urlPolicy, callers: callers, lanes: lanes);
         var concepts = new ConceptIntake(clients);
-        services.AddSingleton(new JobIntake(clients, webhookUrls: urlPolicy));
+        services.AddSingleton(new JobIntake(clients, webhookUrls: urlPolicy, lanes: lanes));
         services.AddSingleton(csvJobs);
         services.AddSingleton(concepts);
         services.AddSingleton(new ConceptLifecycle(clients));
-        services.AddSingleton(new Reconciler(clients, concepts, csvJobs));
+        services.AddSingleton(new Reconciler(clients, concepts, csvJobs, lanes: lanes));
         var links = new BlobLinks(clients);
         services.AddSingleton(links);
         services.AddSingleton(ResultRetention.FromConfiguration(configuration));

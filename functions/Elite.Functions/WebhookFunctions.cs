@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Elite.Functions;
 
-/// <summary>A job finished: its signed completion webhook, retried with a growing delay, then given up with the reason on the job.</summary>
+/// <summary>A job's webhook events (completed, started, tasks ended): signed, retried with a growing delay, then given up with the reason on the job.</summary>
 public sealed class WebhookFunctions(JobEventHandler handler, ILogger<WebhookFunctions> logger)
 {
     [Function(FunctionNames.JobEvents)]
@@ -25,7 +25,7 @@ public sealed class WebhookFunctions(JobEventHandler handler, ILogger<WebhookFun
         catch (RetryLaterException e)
         {
             // Re-sent with the handler's growing delay; this delivery then completes.
-            await handler.ScheduleRetryAsync(jobEvent, e.Delay, cancellationToken);
+            await handler.ScheduleRetryAsync(jobEvent with { Attempt = e.Attempt }, e.Delay, cancellationToken);
             logger.LogWarning("Job {JobId} webhook: {Reason}", jobEvent.JobId, e.Message);
         }
     }

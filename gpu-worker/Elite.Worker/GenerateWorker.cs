@@ -21,7 +21,7 @@ using Microsoft.Extensions.Options;
 namespace Elite.Worker;
 
 /// <summary>
-/// Consumes <c>generate</c> with dynamic batching: takes up to MaxBatch tasks, waiting at most MaxWaitMs
+/// Consumes the generate lanes (<see cref="JobLanes"/>: <c>generate</c> first, then <c>generate-bulk</c>) with dynamic batching: takes up to MaxBatch tasks, waiting at most MaxWaitMs
 /// for the batch to fill, groups them by what must match (steps and scheduler; one pack per worker),
 /// and runs each group as batched generations. Every message is safe to see twice: a task whose row
 /// is already final is acknowledged without work, results have deterministic blob names, and job
@@ -40,15 +40,16 @@ public sealed class GenerateWorker(
     private readonly JobAccounting accounting = new(clients);
     private readonly ConceptLifecycle lifecycle = new(clients);
 
+    private readonly IReadOnlyList<QueueClient> lanes = [.. JobLanes.QueuesInOrder.Select(clients.Queue)];
+
     private TimeSpan Visibility => TimeSpan.FromSeconds(settings.VisibilitySeconds);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queue = clients.Queue(StorageNames.Queues.Generate);
         var idle = new IdleBackoff();
         while (!stoppingToken.IsCancellationRequested)
         {
-            var leases = await TakeBatchAsync(queue, stoppingToken);
+            var leases = await TakeBatchAsync(stoppingToken);
             if (leases.Count == 0)
             {
                 await idle.WaitAsync(stoppingToken);
@@ -72,8 +73,11 @@ public sealed class GenerateWorker(
         }
     }
 
-    /// <summary>Takes up to MaxBatch messages: the first as soon as there is one, the rest for at most MaxWaitMs.</summary>
-    private async Task<List<MessageLease>> TakeBatchAsync(QueueClient queue, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes up to MaxBatch messages, each round from the interactive lane first and the bulk lane for the rest: the first
+    /// as soon as there is one, the rest for at most MaxWaitMs.
+    /// </summary>
+    internal async Task<List<MessageLease>> TakeBatchAsync(CancellationToken cancellationToken)
     {
         var leases = new List<MessageLease>();
         var clock = Stopwatch.StartNew();
@@ -81,10 +85,17 @@ public sealed class GenerateWorker(
         {
             while (leases.Count < settings.MaxBatch)
             {
-                var received = await queue.ReceiveMessagesAsync(Math.Min(32, settings.MaxBatch - leases.Count), Visibility, cancellationToken);
-                leases.AddRange(received.Value.Select(m => new MessageLease(queue, m, Visibility)));
+                var found = false;
+                foreach (var queue in lanes)
+                {
+                    if (leases.Count == settings.MaxBatch) break;
+                    var received = await queue.ReceiveMessagesAsync(Math.Min(32, settings.MaxBatch - leases.Count), Visibility, cancellationToken);
+                    leases.AddRange(received.Value.Select(m => new MessageLease(queue, m, Visibility)));
+                    found |= received.Value.Length > 0;
+                }
+
                 if (leases.Count == 0 || clock.ElapsedMilliseconds >= settings.MaxWaitMs) break;
-                if (received.Value.Length == 0) await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100, settings.MaxWaitMs)), cancellationToken);
+                if (!found) await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100, settings.MaxWaitMs)), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -100,7 +111,7 @@ public sealed class GenerateWorker(
         catch (Exception e) when (StorageErrors.IsTransient(e))
         {
             // The storage account is struggling (or restarting): run what is in hand, or wait and ask again; the consumer must not stop.
-            logger.LogWarning("Could not receive from {Queue}: {Reason}", queue.Name, e.Message);
+            logger.LogWarning("Could not receive generate tasks: {Reason}", e.Message);
             if (leases.Count == 0) await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
 

@@ -260,6 +260,16 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
               identity: identityId
             }
           }
+          {
+            // The bulk lane scales on its own length too: replicas are added for whichever lane is long.
+            name: 'generate-bulk-queue'
+            azureQueue: {
+              accountName: dataStorageName
+              queueName: names.workerQueues.generateBulk
+              queueLength: generateQueueLength
+              identity: identityId
+            }
+          }
         ]
       }
     }

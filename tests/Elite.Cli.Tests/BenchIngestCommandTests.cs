@@ -18,7 +18,7 @@ public sealed class BenchIngestCommandTests
         Assert.Contains("removed 300 generate messages", output);
         var jobId = System.Text.RegularExpressions.Regex.Match(output, @"CSV job (\S+) on").Groups[1].Value;
         var clients = new StorageClients(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
-        var left = (await clients.Queue(StorageNames.Queues.Generate).PeekMessagesAsync(32)).Value;
+        var left = (await clients.Queue(StorageNames.Queues.GenerateBulk).PeekMessagesAsync(32)).Value;
         Assert.DoesNotContain(left, m => QueueMessages.Deserialize<GenerateTask>(m.Body.ToString()).JobId == jobId);
     }
 

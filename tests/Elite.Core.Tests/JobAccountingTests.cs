@@ -20,7 +20,7 @@ public sealed class JobAccountingTests(StorageFixture storage) : IAsyncLifetime
         var conceptId = await clients.AddConceptAsync();
         var result = await new JobIntake(clients).SubmitAsync(
             new JobSubmission { ConceptId = conceptId, Prompts = [new PromptRequest { Prompt = "a photo of S", Count = images }] }, TestStorage.Caller, null, default);
-        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+        foreach (var lane in JobLanes.QueuesInOrder) await clients.Queue(lane).ClearMessagesAsync();
         return result.JobId!;
     }
 

@@ -122,7 +122,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
 
         // Pretend the first try stopped after its first batch: messages of the later batches lost, checkpoint at 100,
         // and one task of the lost batches already finished by a worker that got a message anyway.
-        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+        await clients.Queue(StorageNames.Queues.GenerateBulk).ClearMessagesAsync(); // a 250-image job waits in bulk
         var jobs = clients.Table(StorageNames.Tables.Jobs);
         await jobs.UpdateAsync<JobRow>(jobId, JobRow.RowKeyValue, j => j with { EnqueuedCount = 100, IntakeComplete = false });
         await clients.Table(StorageNames.Tables.Tasks).UpdateAsync<TaskRow>(jobId, "000120", t => t with { Status = ImageTaskStatus.Succeeded });
@@ -130,7 +130,7 @@ public sealed class JobIntakeTests(StorageFixture storage) : IAsyncLifetime
         var retry = await intake.SubmitAsync(Submission(conceptId, images: 250), TestStorage.Caller, key, default);
 
         Assert.Equal((SubmitOutcome.Repeated, jobId), (retry.Outcome, retry.JobId));
-        var messages = await clients.DrainAsync<GenerateTask>(StorageNames.Queues.Generate);
+        var messages = await clients.DrainAsync<GenerateTask>(StorageNames.Queues.GenerateBulk);
         Assert.Equal(Enumerable.Range(100, 150).Select(TaskIds.Format), messages.Select(m => m.TaskId).Order());
         var tasks = await clients.TasksAsync(jobId);
         Assert.Equal(250, tasks.Count);

@@ -164,4 +164,17 @@ public sealed class JobValidatorTests
 
     private static Task<JobSubmissionRead> Read(string json) =>
         JobSubmissionJson.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), null, default);
+
+    [Fact]
+    public void Webhook_events_need_a_webhook_url_and_known_names_and_the_task_interval_has_bounds()
+    {
+        var valid = new JobSubmission { ConceptId = "dog", Prompts = [new PromptRequest { Prompt = "a photo of S" }], WebhookUrl = "https://example.com/hook" };
+        Assert.Empty(JobValidator.Validate(valid with { WebhookEvents = ["job.started", "task.completed", "job.completed"], TaskEventIntervalSeconds = 30 }));
+
+        Assert.Contains(JobValidator.Validate(valid with { WebhookUrl = null, WebhookEvents = ["job.started"] }), p => p == new ValidationProblem("webhookEvents", "needs a webhookUrl to send them to"));
+        var unknown = Assert.Single(JobValidator.Validate(valid with { WebhookEvents = ["job.started", "job.progress", null] }));
+        Assert.Equal(("webhookEvents", true), (unknown.Field, unknown.Message.Contains("unknown events (job.progress, null)")));
+        Assert.Contains("is empty", Assert.Single(JobValidator.Validate(valid with { WebhookEvents = [] })).Message);
+        Assert.Equal("taskEventIntervalSeconds", Assert.Single(JobValidator.Validate(valid with { TaskEventIntervalSeconds = 0 })).Field);
+    }
 }

@@ -96,7 +96,7 @@ public sealed class ReconcilerTests(StorageFixture storage) : IAsyncLifetime
         var blobs = 0;
         await foreach (var _ in container.GetBlobsAsync()) blobs++;
         var reconciler = new Reconciler(
-            clients, new ConceptIntake(clients), new CsvJobIntake(clients), new ReconcilerOptions { MaxBlobsPerRun = 1 }, new FixedTime(DateTimeOffset.UtcNow.AddMinutes(20)));
+            clients, new ConceptIntake(clients), new CsvJobIntake(clients), new ReconcilerOptions { MaxBlobsPerRun = 1 }, time: new FixedTime(DateTimeOffset.UtcNow.AddMinutes(20)));
 
         for (var run = 0; run <= blobs && await new ConceptLifecycle(clients).GetAsync(conceptId, default) is null; run++)
         {

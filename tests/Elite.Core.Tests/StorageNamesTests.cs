@@ -34,12 +34,13 @@ public sealed partial class StorageNamesTests
     }
 
     [Fact]
-    public void Every_work_queue_has_its_poison_twin()
+    public void Every_work_queue_has_its_poison_twin_and_the_two_generate_lanes_share_one()
     {
         var queues = StorageNames.Queues.All;
-        var workQueues = queues.Where(q => !q.EndsWith(StorageNames.Queues.PoisonSuffix, StringComparison.Ordinal)).ToList();
+        var workQueues = queues.Where(q => !q.EndsWith(StorageNames.Queues.PoisonSuffix, StringComparison.Ordinal) && q != StorageNames.Queues.GenerateBulk).ToList();
         Assert.Equal(["encode", "generate", "job-events"], workQueues);
         Assert.All(workQueues, q => Assert.Contains(q + "-poison", queues));
+        Assert.DoesNotContain(StorageNames.Queues.GenerateBulk + StorageNames.Queues.PoisonSuffix, queues);
         Assert.Equal(queues.Count, queues.Distinct().Count());
     }
 

@@ -49,7 +49,7 @@ internal static class TestStorage
 
     public static async Task ClearQueuesAsync(this StorageClients clients)
     {
-        foreach (var queue in new[] { StorageNames.Queues.Generate, StorageNames.Queues.Encode, StorageNames.Queues.JobEvents })
+        foreach (var queue in new[] { StorageNames.Queues.Generate, StorageNames.Queues.GenerateBulk, StorageNames.Queues.Encode, StorageNames.Queues.JobEvents })
         {
             await clients.Queue(queue).ClearMessagesAsync();
         }

@@ -175,7 +175,8 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
 
         Assert.Equal(JobEventOutcome.NoWebhook, await handler.HandleAsync(new JobEvent(await FinishedJobAsync(null), JobEvent.Completed), 1, default));
         Assert.Equal(JobEventOutcome.JobNotFound, await handler.HandleAsync(new JobEvent("no-such-job", JobEvent.Completed), 1, default));
-        await Assert.ThrowsAsync<InvalidMessageException>(() => handler.HandleAsync(new JobEvent("x", "started"), 1, default));
+        await Assert.ThrowsAsync<InvalidMessageException>(() => handler.HandleAsync(new JobEvent("x", "paused"), 1, default));
+        await Assert.ThrowsAsync<InvalidMessageException>(() => handler.HandleAsync(new JobEvent("x", JobEvent.TasksCompleted), 1, default)); // no window
     }
 
     [Fact]
@@ -208,5 +209,60 @@ public sealed class WebhookDeliveryTests(StorageFixture storage) : IAsyncLifetim
         Assert.True(new WebhookVerifier(Secret).Verify(webhook.Id, webhook.Timestamp, webhook.Signature, webhook.Body).IsValid);
         using var body = JsonDocument.Parse(webhook.Body);
         Assert.Equal((submitted.JobId, "succeeded"), (body.RootElement.GetProperty("data").GetProperty("jobId").GetString(), body.RootElement.GetProperty("data").GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task A_job_asking_for_started_and_task_events_gets_exactly_those_each_task_once_and_no_completion()
+    {
+        await using var receiver = new WebhookReceiver();
+        var conceptId = await clients.AddConceptAsync();
+        var submitted = await new JobIntake(clients).SubmitAsync(
+            new JobSubmission
+            {
+                ConceptId = conceptId,
+                Prompts = [new PromptRequest { Prompt = "a photo of S", Count = 5 }],
+                WebhookUrl = receiver.Url,
+                WebhookEvents = [WebhookEvents.JobStarted, WebhookEvents.TaskCompleted],
+                TaskEventIntervalSeconds = 1,
+            },
+            TestStorage.Caller, null, default);
+        var accounting = new JobAccounting(clients);
+        var tasks = (await clients.DrainAsync<GenerateTask>(StorageNames.Queues.Generate)).OrderBy(t => t.TaskId).ToList();
+        foreach (var task in tasks) await accounting.MarkTaskRunningAsync(task.JobId, task.TaskId, null, default);
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            if (i == 3) await Task.Delay(TimeSpan.FromSeconds(1.5)); // the first window has closed: the last two tasks open a second
+            var failed = i == 4;
+            await accounting.RecordTaskResultAsync(submitted.JobId!, tasks[i].TaskId, failed ? ImageTaskStatus.Failed : ImageTaskStatus.Succeeded, null, failed ? "the prompt was refused" : null, default);
+        }
+
+        var handler = Handler();
+        var outcomes = new List<(string Kind, JobEventOutcome Outcome)>();
+        var events = clients.Queue(StorageNames.Queues.JobEvents);
+        for (var wait = 0; wait < 100 && outcomes.Count < 4; wait++) // started, two windows, completed; the windows come delayed
+        {
+            foreach (var message in (await events.ReceiveMessagesAsync(32)).Value)
+            {
+                var jobEvent = QueueMessages.Deserialize<JobEvent>(message.Body.ToString());
+                outcomes.Add((jobEvent.Kind, await handler.HandleAsync(jobEvent, (int)message.DequeueCount, default)));
+                await events.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(
+            [(JobEvent.Completed, JobEventOutcome.NoWebhook), (JobEvent.Started, JobEventOutcome.Delivered), (JobEvent.TasksCompleted, JobEventOutcome.Delivered), (JobEvent.TasksCompleted, JobEventOutcome.Delivered)],
+            outcomes.Order());
+        var bodies = receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+        Assert.Equal([WebhookEvents.JobStarted, WebhookEvents.TaskCompleted, WebhookEvents.TaskCompleted], bodies.Select(b => b.GetProperty("type").GetString()).Order());
+        Assert.Equal(3, receiver.Received.Select(r => r.Id).Distinct().Count());
+        Assert.All(receiver.Received, r => Assert.True(new WebhookVerifier(Secret).Verify(r.Id, r.Timestamp, r.Signature, r.Body).IsValid));
+        var ended = bodies.Where(b => b.GetProperty("type").GetString() == WebhookEvents.TaskCompleted)
+            .SelectMany(b => b.GetProperty("data").GetProperty("tasks").EnumerateArray()).ToList();
+        Assert.Equal(tasks.Select(t => t.TaskId), ended.Select(t => t.GetProperty("taskId").GetString()).Order());
+        var refused = ended.Single(t => t.GetProperty("status").GetString() == "failed");
+        Assert.Equal(("the prompt was refused", JsonValueKind.Null), (refused.GetProperty("reason").GetString(), refused.GetProperty("url").ValueKind));
+        Assert.All(ended.Where(t => t.GetProperty("status").GetString() == "succeeded"), t => Assert.StartsWith("http", t.GetProperty("url").GetString()));
     }
 }

@@ -93,7 +93,7 @@ public sealed class ConceptFunctionsTests
 
         await foreach (var row in clients.Table(StorageNames.Tables.Concepts).QueryAsync<ConceptJobRow>(r => r.PartitionKey == created.Id)) Assert.Fail($"{row.RowKey} is left");
         Assert.IsType<NotFoundObjectResult>(await functions.DeleteConcept(Request("DELETE"), created.Id, default));
-        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+        foreach (var lane in JobLanes.QueuesInOrder) await clients.Queue(lane).ClearMessagesAsync();
     }
 
     private static ConceptView View(IActionResult result) => Assert.IsType<ConceptView>(Assert.IsType<OkObjectResult>(result).Value);

@@ -114,7 +114,7 @@ public sealed class JobFunctionsTests
         var second = Assert.IsType<JobAccepted>(Assert.IsType<AcceptedResult>(await functions.SubmitJob(Request(sharedBody, caller: "alice"), default)).Value);
         Assert.Equal([second.JobId, alices.JobId], ListedJobIds(await functions.ListJobs(Get(caller: "alice"), default)).Take(2));
         Assert.IsType<NotFoundObjectResult>(await functions.GetJob(Get(), alices.JobId, default));
-        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+        foreach (var lane in JobLanes.QueuesInOrder) await clients.Queue(lane).ClearMessagesAsync();
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class JobFunctionsTests
         Assert.IsType<BadRequestObjectResult>(await functions.GetJobTasks(Get("?pageSize=0"), accepted.JobId, default));
         Assert.IsType<BadRequestObjectResult>(await functions.GetJobTasks(Get("?pageSize=5000"), accepted.JobId, default));
         Assert.IsType<BadRequestObjectResult>(await functions.GetJobTasks(Get("?continuation=other-job%20000100"), accepted.JobId, default));
-        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+        foreach (var lane in JobLanes.QueuesInOrder) await clients.Queue(lane).ClearMessagesAsync();
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public sealed class JobFunctionsTests
         // Its image is kept for the retention period, and its task says until when.
         var image = Assert.Single(Assert.IsType<JobView>(Assert.IsType<OkObjectResult>(await functions.GetJob(Get(), finished.JobId, default)).Value).Tasks);
         Assert.InRange(image.ResultExpiresOn!.Value - DateTimeOffset.UtcNow, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(5), TimeSpan.FromDays(30));
-        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+        foreach (var lane in JobLanes.QueuesInOrder) await clients.Queue(lane).ClearMessagesAsync();
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class JobFunctionsTests
         // Reads have their own budget: polling is not stopped by submissions, and is limited on its own.
         for (var i = 0; i < 3; i++) Assert.IsType<OkObjectResult>(await limited.ListJobs(Get(caller: "dave"), default));
         Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsType<ObjectResult>(await limited.ListJobs(Get(caller: "dave"), default)).StatusCode);
-        await clients.Queue(StorageNames.Queues.Generate).ClearMessagesAsync();
+        foreach (var lane in JobLanes.QueuesInOrder) await clients.Queue(lane).ClearMessagesAsync();
     }
 
     private static readonly ResultRetention Retention = new(ResultDays: 30);

@@ -27,6 +27,7 @@ public sealed class CoreNamesFileTests
             {
                 ["encode"] = StorageNames.Queues.Encode,
                 ["generate"] = StorageNames.Queues.Generate,
+                ["generateBulk"] = StorageNames.Queues.GenerateBulk,
             },
             ["userUploadContainers"] = new JsonArray(StorageNames.Containers.Concepts, StorageNames.Containers.Jobs),
             ["resultsContainer"] = StorageNames.Containers.Results,

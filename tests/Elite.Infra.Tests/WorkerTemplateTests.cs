@@ -42,7 +42,7 @@ public sealed class WorkerTemplateTests(CompiledInfra infra)
         Assert.Equal(0, (int)scale["minReplicas"]!);
         Assert.True((int)scale["maxReplicas"]! >= 1);
         var rules = scale["rules"]!.AsArray().Select(r => r!["azureQueue"]!).ToList();
-        Assert.Equal([StorageNames.Queues.Encode, StorageNames.Queues.Generate], rules.Select(r => (string)r["queueName"]!).Order());
+        Assert.Equal([StorageNames.Queues.Encode, StorageNames.Queues.Generate, StorageNames.Queues.GenerateBulk], rules.Select(r => (string)r["queueName"]!).Order());
         var identities = app.Body["identity"]!["userAssignedIdentities"]!.AsObject().Select(p => p.Key).ToList();
         Assert.All(rules, r =>
         {

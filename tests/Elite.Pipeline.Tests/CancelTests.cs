@@ -41,7 +41,7 @@ public sealed class CancelTests(PipelineFixture fixture)
         await foreach (var task in fixture.Api.AllTasksAsync(jobId, timeout.Token)) tasks.Add(task);
         Assert.Equal(job.CanceledCount, tasks.Count(t => t.Status == ImageTaskStatus.Canceled && t.Result is null));
 
-        var webhook = await fixture.Webhooks.NextAsync(timeout.Token);
+        var webhook = await Uploads.NextWebhookAsync(fixture, jobId, timeout.Token);
         var data = JsonDocument.Parse(webhook.Body).RootElement.GetProperty("data");
         Assert.Equal((jobId, "canceled", job.CanceledCount), (data.GetProperty("jobId").GetString(), data.GetProperty("status").GetString(), data.GetProperty("canceledCount").GetInt32()));
         await Uploads.UntilAsync(async () => (await fixture.Api.GetJobAsync(jobId, timeout.Token)).Webhook == WebhookState.Delivered, timeout.Token);

@@ -49,7 +49,7 @@ public sealed class PipelineTests(PipelineFixture fixture)
         }
 
         Assert.Equal(prompts, job.Tasks.OrderBy(t => t.Id).Select(t => t.Prompt));
-        var webhook = await fixture.Webhooks.NextAsync(timeout.Token); // the receiver only passes deliveries whose signature verifies
+        var webhook = await Uploads.NextWebhookAsync(fixture, jobId, timeout.Token); // the receiver only passes deliveries whose signature verifies
         var data = JsonDocument.Parse(webhook.Body).RootElement.GetProperty("data");
         Assert.Equal((jobId, "succeeded", 3), (data.GetProperty("jobId").GetString(), data.GetProperty("status").GetString(), data.GetProperty("succeededCount").GetInt32()));
         Assert.Equal(job.Tasks.Select(t => BlobPaths.Result(jobId, t.Id)).Order(), data.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("blob").GetString()).Order());
@@ -64,7 +64,7 @@ public sealed class PipelineTests(PipelineFixture fixture)
 
         var redeliver = await CliRunner.RunAsync("jobs", "redeliver", "--api", fixture.FunctionsUrl.ToString(), jobId);
         Assert.True(redeliver.ExitCode == 0, redeliver.Error);
-        var again = await fixture.Webhooks.NextAsync(timeout.Token);
+        var again = await Uploads.NextWebhookAsync(fixture, jobId, timeout.Token);
         Assert.Equal(webhook.Id, again.Id);
         Assert.Equal(jobId, JsonDocument.Parse(again.Body).RootElement.GetProperty("data").GetProperty("jobId").GetString());
         await Uploads.UntilAsync(async () => (await fixture.Api.GetJobAsync(jobId, timeout.Token)).Webhook == WebhookState.Delivered, timeout.Token);

@@ -5,6 +5,7 @@ using Elite.Core.Api;
 using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
+using Elite.Core.Webhooks;
 
 namespace Elite.Pipeline.Tests;
 
@@ -47,6 +48,16 @@ internal static class Uploads
 
     public static async Task<JobView> FinishedJobAsync(PipelineFixture fixture, string jobId, CancellationToken cancellationToken) =>
         await fixture.Api.WatchJobAsync(jobId, TimeSpan.FromMilliseconds(300), _ => { }, cancellationToken, waitUntilExists: true);
+
+    /// <summary>The next verified webhook of <paramref name="jobId"/> (the fixture's receiver serves every test of the collection).</summary>
+    public static async Task<ReceivedWebhook> NextWebhookAsync(PipelineFixture fixture, string jobId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var webhook = await fixture.Webhooks.NextAsync(cancellationToken);
+            if (webhook.Text.Contains(jobId, StringComparison.Ordinal)) return webhook;
+        }
+    }
 
     public static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
     {

@@ -346,6 +346,26 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
         Assert.Equal(0, await CountAsync(StorageNames.Queues.Encode));
     }
 
+    [Fact]
+    public async Task A_batch_is_filled_from_the_interactive_lane_first_and_topped_up_from_bulk()
+    {
+        var large = NewId();
+        var small = NewId();
+        await CreateJobAsync(large, "any-concept", [.. Enumerable.Range(0, 6).Select(i => $"a photo of S, {i}")], StorageNames.Queues.GenerateBulk);
+        await CreateJobAsync(small, "any-concept", ["a photo of S", "S on the beach"]); // submitted after the large job
+
+        var leases = await fixture.GenerateWorker().TakeBatchAsync(default); // MaxBatch 4
+        var taken = leases.Select(l => QueueMessages.Deserialize<GenerateTask>(l.Message.Body.ToString())).ToList();
+        foreach (var lease in leases)
+        {
+            await lease.ReleaseAsync(default);
+            await lease.DisposeAsync();
+        }
+
+        Assert.Equal(4, taken.Count);
+        Assert.Equal([small, small, large, large], taken.Select(t => t.JobId));
+    }
+
     private static string NewId() => Guid.NewGuid().ToString("N")[..16];
 
     private async Task EncodeAsync(string conceptId, byte[] image)
@@ -364,14 +384,14 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
         return conceptId;
     }
 
-    private async Task<GenerateTask[]> CreateJobAsync(string jobId, string conceptId, string[] prompts)
+    private async Task<GenerateTask[]> CreateJobAsync(string jobId, string conceptId, string[] prompts, string lane = StorageNames.Queues.Generate)
     {
         await clients.Table(StorageNames.Tables.Jobs).UpsertEntityAsync(new JobRow(jobId) { Status = JobStatus.Queued, Source = "test", TaskCount = prompts.Length, IntakeComplete = true, EnqueuedCount = prompts.Length });
         var tasks = prompts.Select((prompt, i) => new GenerateTask(jobId, $"{i:D6}", conceptId, new GenerationParameters(prompt, "", Seed: i + 1, Steps: 2, Guidance: 5f, Lambda: 0.6f, SchedulerKind.Lms))).ToArray();
         foreach (var task in tasks)
         {
             await clients.Table(StorageNames.Tables.Tasks).UpsertEntityAsync(TaskRow.Queued(jobId, task.TaskId, conceptId, task.Parameters, sourceLine: null));
-            await Send(StorageNames.Queues.Generate, task);
+            await Send(lane, task);
         }
 
         return tasks;

@@ -92,7 +92,7 @@ internal static class BenchIngestCommand
         for (var i = 0; i < rows; i++) csv.Append(CultureInfo.InvariantCulture, $"{conceptId},\"a photo of S, variation {i}\",{i}\n");
         var csvBlob = clients.Container(StorageNames.Containers.Jobs).GetBlobClient(stamp + ".csv");
 
-        var generate = clients.Queue(StorageNames.Queues.Generate);
+        var generate = clients.Queue(JobLanes.QueueOf(JobLanes.Default.For(rows))); // the lane the host gives such a job
         var queuedBefore = (await generate.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
         var clock = Stopwatch.StartNew();
         var uploaded = await csvBlob.UploadAsync(new BinaryData(csv.ToString()), cancellationToken);

@@ -27,7 +27,21 @@ public record JobSummary
 
     public string? Reason { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>When its first task started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
     public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>
+    /// Its queue: Interactive (small jobs, served first) or Bulk (larger jobs, in order, with what the interactive lane
+    /// leaves). Null until its first tasks are queued.
+    /// </summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<JobLane>))]
+    public JobLane? Lane { get; init; }
+
+    /// <summary>Tasks ahead of it in its lane (waiting or in progress) when it was queued: its place in the line then.</summary>
+    public int? QueuedAhead { get; init; }
 
     [JsonConverter(typeof(JsonStringEnumConverter<WebhookState>))]
     public WebhookState Webhook { get; init; }
@@ -53,7 +67,10 @@ public record JobSummary
         CancelRequested = job.CancelRequestedAt is not null,
         Reason = job.Reason,
         CreatedAt = job.CreatedAt,
+        StartedAt = job.StartedAt,
         CompletedAt = job.CompletedAt,
+        Lane = job.Lane,
+        QueuedAhead = job.QueuedAhead,
         Webhook = job.WebhookStatus,
         LastWebhookError = job.WebhookStatus is WebhookState.Retrying or WebhookState.GaveUp ? job.LastWebhookError : null,
         NextWebhookAttemptAt = job.WebhookStatus == WebhookState.Retrying ? job.NextWebhookAttemptAt : null,

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
+using Elite.Core.Webhooks;
 
 namespace Elite.Core.Jobs;
 
@@ -33,6 +34,7 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
     private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
     private readonly TableClient _jobs = clients.Table(StorageNames.Tables.Jobs);
     private readonly TableClient _tasks = clients.Table(StorageNames.Tables.Tasks);
+    private readonly JobProgressEvents _progress = new(clients, time ?? TimeProvider.System);
 
     /// <summary>
     /// The worker starts a task: the task turns Running (one more attempt) with the concept version it is generated from,
@@ -45,10 +47,11 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
         var task = await _tasks.UpdateAsync<TaskRow>(
                 jobId, taskId, t => t.IsFinal ? null : t with { Status = ImageTaskStatus.Running, Attempts = t.Attempts + 1, ConceptVersion = conceptVersion }, cancellationToken)
             ?? throw new InvalidMessageException($"task {jobId}/{taskId} does not exist");
-        if (!task.IsFinal)
+        if (!task.IsFinal
+            && await _jobs.UpdateAsync<JobRow>(
+                jobId, JobRow.RowKeyValue, j => j.Status == JobStatus.Queued ? j with { Status = JobStatus.Running, StartedAt = j.StartedAt ?? _time.GetUtcNow() } : null, cancellationToken) is { } job)
         {
-            await _jobs.UpdateAsync<JobRow>(
-                jobId, JobRow.RowKeyValue, j => j.Status == JobStatus.Queued ? j with { Status = JobStatus.Running } : null, cancellationToken);
+            await _progress.StartedAsync(job, cancellationToken);
         }
 
         return task;
@@ -100,6 +103,7 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
 
         var completedBy = JobCompletion.ByTask(taskId);
         var (counted, madeFinal, job) = await CountAsync(jobId, [taskId], task.Status, completedBy, cancellationToken);
+        if (counted && task.Status != ImageTaskStatus.Canceled) await _progress.TaskEndedAsync(job, cancellationToken);
         var eventSent = await _completion.SendIfOwedAsync(job, completedBy, madeFinal, cancellationToken);
         return new(counted, task.Status, job.Status, madeFinal, eventSent);
     }
@@ -141,6 +145,7 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
                     FailedCount = job.FailedCount + (status == ImageTaskStatus.Failed ? n : 0),
                     CanceledCount = job.CanceledCount + (status == ImageTaskStatus.Canceled ? n : 0),
                     Status = job.Status == JobStatus.Queued && status != ImageTaskStatus.Canceled ? JobStatus.Running : job.Status,
+                    StartedAt = job.StartedAt ?? (status != ImageTaskStatus.Canceled ? _time.GetUtcNow() : null),
                 },
                 completedBy);
             try

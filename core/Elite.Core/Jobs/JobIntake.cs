@@ -41,8 +41,9 @@ public sealed record JobSubmitResult(SubmitOutcome Outcome, string? JobId, int T
 /// last message, so it cannot end (or send its webhook) with tasks missing. Without a key a retry is a new job, and
 /// the interrupted one stays open with IntakeComplete false.</para>
 /// </remarks>
-public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, TimeProvider? time = null)
+public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, JobLanes? lanes = null, TimeProvider? time = null)
 {
+    private readonly JobLanes _lanes = lanes ?? JobLanes.Default;
     private readonly JobLimits _limits = limits ?? JobLimits.Default;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
@@ -100,13 +101,13 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
         var jobId = claim?.JobId ?? NewJobId();
         var job = await CreateJobRowAsync(jobId, submission, caller, idempotencyKey, tasks.Count, cancellationToken);
         await new ConceptLifecycle(clients).RecordUseAsync(submission.ConceptId!, jobId, cancellationToken);
-        var writer = new TaskWriter(clients, jobId, job.EnqueuedCount);
+        var writer = new TaskWriter(clients, job, _lanes);
         foreach (var task in tasks)
         {
             await writer.AddAsync(submission.ConceptId!, task, sourceLine: null, cancellationToken);
         }
 
-        await writer.FlushAsync(cancellationToken);
+        await writer.FinishAsync(cancellationToken);
         await _completion.FinishIntakeAsync(jobId, row => row, cancellationToken);
         return new(repeated ? SubmitOutcome.Repeated : SubmitOutcome.Accepted, jobId, tasks.Count, []);
     }
@@ -148,6 +149,8 @@ public sealed class JobIntake(StorageClients clients, JobLimits? limits = null, 
             TaskCount = taskCount,
             IntakeComplete = false, // until every task is queued: the job cannot end before (JobCompletion.FinishIntakeAsync)
             WebhookUrl = submission.WebhookUrl,
+            WebhookEvents = Webhooks.WebhookEvents.Stored(submission.WebhookEvents),
+            TaskEventIntervalSeconds = submission.TaskEventIntervalSeconds,
             IdempotencyKey = idempotencyKey,
             CreatedAt = _time.GetUtcNow(),
         };

@@ -12,7 +12,7 @@ namespace Elite.Core.Jobs;
 ///   "prompts": [ { "prompt": "a photo of S on the beach", "seeds": [1, 2] },
 ///                { "prompt": "S in a watercolor painting", "negativePrompt": "blurry", "count": 4 } ],
 ///   "steps": 30, "guidance": 5, "lambda": 0.6, "scheduler": "euler_a",
-///   "webhookUrl": "https://example.com/hooks/elite" }
+///   "webhookUrl": "https://example.com/hooks/elite", "webhookEvents": ["job.started", "job.completed"] }
 /// </code>
 /// </example>
 public sealed record JobSubmission
@@ -32,8 +32,20 @@ public sealed record JobSubmission
     /// <summary>One of <see cref="SchedulerNames.All"/>; <see cref="GenerationDefaults.Scheduler"/> when absent.</summary>
     public string? Scheduler { get; init; }
 
-    /// <summary>Where the signed completion webhook goes (http or https, public addresses only).</summary>
+    /// <summary>Where the signed webhooks go (http or https, public addresses only).</summary>
     public string? WebhookUrl { get; init; }
+
+    /// <summary>
+    /// The events sent to <see cref="WebhookUrl"/>: any of <c>job.started</c>, <c>task.completed</c> and
+    /// <c>job.completed</c> (<see cref="Webhooks.WebhookEvents"/>); <c>job.completed</c> alone when absent.
+    /// </summary>
+    public IReadOnlyList<string?>? WebhookEvents { get; init; }
+
+    /// <summary>
+    /// For <c>task.completed</c>: the tasks that end within this many seconds go in one event
+    /// (<see cref="Webhooks.WebhookEvents.DefaultTaskIntervalSeconds"/> when absent).
+    /// </summary>
+    public int? TaskEventIntervalSeconds { get; init; }
 }
 
 /// <summary>

@@ -31,6 +31,10 @@ public static class JobValidator
         Check("lambda", submission.Lambda is { } lambda ? CheckLambda(lambda, limits) : null);
         Check("scheduler", submission.Scheduler is { } scheduler ? CheckScheduler(scheduler) : null);
         Check("webhookUrl", submission.WebhookUrl is { } url ? WebhookUrlPolicy.CheckSyntax(url, limits.MaxWebhookUrlLength) : null);
+        Check("webhookEvents", submission.WebhookEvents is not { } events ? null
+            : submission.WebhookUrl is null ? "needs a webhookUrl to send them to"
+            : WebhookEvents.Check(events));
+        Check("taskEventIntervalSeconds", submission.TaskEventIntervalSeconds is { } interval ? WebhookEvents.CheckTaskInterval(interval) : null);
         return problems;
     }
 

@@ -20,14 +20,19 @@ public static class TaskIds
 /// <c>generate</c> messages, then the checkpoint <see cref="JobRow.EnqueuedCount"/>. Rows go before messages so a
 /// worker never meets a task without a row. A writer that resumes an interrupted intake skips the tasks before the
 /// checkpoint; the batch after it may send some messages twice (at least once), never a second row.
+/// The job's lane (<see cref="JobLanes"/>) is decided by its first batch: a job that ends within it and is small enough is
+/// interactive, any other bulk; the lane is kept on the job row with the checkpoint, so a resumed intake keeps it.
 /// </summary>
-internal sealed class TaskWriter(StorageClients clients, string jobId, int alreadyEnqueued)
+internal sealed class TaskWriter(StorageClients clients, JobRow job, JobLanes lanes)
 {
     public const int BatchSize = 100; // the most actions an entity group transaction takes
     private const int ParallelSends = 16;
 
     private readonly TableClient _tasks = clients.Table(StorageNames.Tables.Tasks);
     private readonly List<(TaskRow Row, GenerateTask Message)> _pending = new(BatchSize);
+    private readonly string jobId = job.JobId;
+    private readonly int alreadyEnqueued = job.EnqueuedCount;
+    private JobLane? _lane = job.Lane;
 
     /// <summary>Tasks given so far, including those skipped because an earlier run enqueued them.</summary>
     public int Count { get; private set; }
@@ -44,11 +49,14 @@ internal sealed class TaskWriter(StorageClients clients, string jobId, int alrea
         _pending.Add((TaskRow.Queued(jobId, taskId, conceptId, parameters, sourceLine), new GenerateTask(jobId, taskId, conceptId, parameters)));
         if (_pending.Count == BatchSize)
         {
-            await FlushAsync(cancellationToken);
+            await FlushAsync(last: false, cancellationToken);
         }
     }
 
-    public async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the tasks still pending: the job has no more.</summary>
+    public Task FinishAsync(CancellationToken cancellationToken) => FlushAsync(last: true, cancellationToken);
+
+    private async Task FlushAsync(bool last, CancellationToken cancellationToken)
     {
         if (_pending.Count == 0)
         {
@@ -56,7 +64,15 @@ internal sealed class TaskWriter(StorageClients clients, string jobId, int alrea
         }
 
         await WriteRowsAsync(cancellationToken);
-        var queue = clients.Queue(StorageNames.Queues.Generate);
+        int? ahead = null;
+        if (_lane is null)
+        {
+            _lane = last ? lanes.For(Count) : JobLane.Bulk;
+            ahead = (await clients.Queue(JobLanes.QueueOf(_lane.Value)).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        }
+
+        var lane = _lane.Value;
+        var queue = clients.Queue(JobLanes.QueueOf(lane));
         await Parallel.ForEachAsync(
             _pending,
             new ParallelOptions { MaxDegreeOfParallelism = ParallelSends, CancellationToken = cancellationToken },
@@ -66,7 +82,9 @@ internal sealed class TaskWriter(StorageClients clients, string jobId, int alrea
         await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
             jobId,
             JobRow.RowKeyValue,
-            job => job.EnqueuedCount >= enqueued ? null : job with { EnqueuedCount = enqueued, TaskCount = Math.Max(job.TaskCount, enqueued) },
+            row => row.EnqueuedCount >= enqueued
+                ? null
+                : row with { EnqueuedCount = enqueued, TaskCount = Math.Max(row.TaskCount, enqueued), Lane = row.Lane ?? lane, QueuedAhead = row.QueuedAhead ?? ahead },
             cancellationToken);
         _pending.Clear();
     }

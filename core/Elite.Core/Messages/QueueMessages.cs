@@ -18,10 +18,16 @@ public sealed record GenerateTask(
     GenerationParameters Parameters,
     DateTimeOffset? WaitingSince = null);
 
-/// <summary>A job finished (queue <c>job-events</c>): the completion webhook is due.</summary>
-public sealed record JobEvent(string JobId, string Kind)
+/// <summary>
+/// A webhook event of a job is due (queue <c>job-events</c>): the job finished, started, or a window of its tasks
+/// ended (<see cref="Sequence"/> from <see cref="Since"/> to <see cref="Until"/>). <see cref="Attempt"/> counts the
+/// failed attempts of a progress event that was sent again to be retried.
+/// </summary>
+public sealed record JobEvent(string JobId, string Kind, int Attempt = 0, int? Sequence = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null)
 {
     public const string Completed = "completed";
+    public const string Started = "started";
+    public const string TasksCompleted = "tasks";
 }
 
 /// <summary>The JSON of every queue message, written and read in one way.</summary>

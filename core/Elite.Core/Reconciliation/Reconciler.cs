@@ -34,7 +34,7 @@ public sealed record ReconcileReport(int EventsSent, int IntakesFinished, int Ta
 /// uploads whose blob event never came, and completion events that failed to the poison queue. Runs as a timer
 /// function; every step is idempotent, so two runs at once, or a run racing the normal path, do no harm.
 /// </summary>
-public sealed class Reconciler(StorageClients clients, ConceptIntake concepts, CsvJobIntake csvJobs, ReconcilerOptions? options = null, TimeProvider? time = null)
+public sealed class Reconciler(StorageClients clients, ConceptIntake concepts, CsvJobIntake csvJobs, ReconcilerOptions? options = null, JobLanes? lanes = null, TimeProvider? time = null)
 {
     private const string IntervalMinutes = "5";
 
@@ -91,7 +91,7 @@ public sealed class Reconciler(StorageClients clients, ConceptIntake concepts, C
         }
 
         var unsent = rows.Where(row => string.CompareOrdinal(row.TaskId, TaskIds.Format(job.EnqueuedCount)) >= 0 && !row.IsFinal).ToList();
-        var queue = clients.Queue(StorageNames.Queues.Generate);
+        var queue = clients.Queue(JobLanes.QueueOf(job.Lane ?? (lanes ?? JobLanes.Default).For(rows.Count)));
         foreach (var row in unsent)
         {
             await queue.SendMessageAsync(QueueMessages.Serialize(new GenerateTask(job.JobId, row.TaskId, row.ConceptId, row.Parameters)), cancellationToken);

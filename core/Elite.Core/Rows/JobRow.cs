@@ -98,7 +98,16 @@ public sealed record JobRow : ITableEntity
 
     public DateTimeOffset? CreatedAt { get; set; }
 
+    /// <summary>When its first task started.</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
     public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>The lane its tasks wait in, decided when its first tasks are queued.</summary>
+    public Jobs.JobLane? Lane { get; set; }
+
+    /// <summary>Tasks waiting in its lane (and in progress from it) when its first tasks were queued.</summary>
+    public int? QueuedAhead { get; set; }
 
     /// <summary>What went wrong, in words for the user (invalid rows, webhook failures).</summary>
     public string? Reason { get; set; }
@@ -136,6 +145,21 @@ public sealed record JobRow : ITableEntity
     /// <summary>The <c>completed</c> <see cref="Messages.JobEvent"/> was enqueued (set right after the send).</summary>
     public bool CompletionEventSent { get; set; }
 
+    /// <summary>The webhook events asked for (<see cref="Webhooks.WebhookEvents.Stored"/>); null: job.completed alone.</summary>
+    public string? WebhookEvents { get; set; }
+
+    /// <summary>Seconds a task.completed event gathers the tasks that end (null: the default).</summary>
+    public int? TaskEventIntervalSeconds { get; set; }
+
+    /// <summary>The job.started event was enqueued.</summary>
+    public bool StartedEventSent { get; set; }
+
+    /// <summary>task.completed windows opened so far; the last one ends at <see cref="TaskEventsUntil"/>.</summary>
+    public int TaskEventSequence { get; set; }
+
+    public DateTimeOffset? TaskEventsUntil { get; set; }
+
+    /// <summary>The state of the job.completed webhook.</summary>
     public WebhookState WebhookStatus { get; set; }
 
     /// <summary>Delivery attempts of the completion webhook so far.</summary>

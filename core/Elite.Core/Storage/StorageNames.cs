@@ -31,15 +31,18 @@ public static class StorageNames
         public const string PoisonSuffix = "-poison";
 
         public const string Encode = "encode";
+        /// <summary>The interactive lane of generate tasks; <see cref="GenerateBulk"/> holds larger jobs (<see cref="Jobs.JobLanes"/>).</summary>
         public const string Generate = "generate";
+        public const string GenerateBulk = "generate-bulk";
         public const string JobEvents = "job-events";
 
         public const string EncodePoison = Encode + PoisonSuffix;
+        /// <summary>Both lanes' tasks that cannot be processed.</summary>
         public const string GeneratePoison = Generate + PoisonSuffix;
         public const string JobEventsPoison = JobEvents + PoisonSuffix;
 
         public static IReadOnlyList<string> All { get; } =
-            [Encode, EncodePoison, Generate, GeneratePoison, JobEvents, JobEventsPoison];
+            [Encode, EncodePoison, Generate, GenerateBulk, GeneratePoison, JobEvents, JobEventsPoison];
     }
 
     public static class Tables

@@ -11,9 +11,12 @@ namespace Elite.Core.Webhooks;
 /// A webhook attempt failed and another is due after <see cref="Delay"/>. The queue trigger lets the message
 /// reappear (the host's visibility timeout), or the caller re-sends it delayed with <see cref="JobEventHandler.ScheduleRetryAsync"/>.
 /// </summary>
-public sealed class RetryLaterException(TimeSpan delay, string reason) : Exception($"Webhook delivery failed ({reason}); retry in {delay}.")
+public sealed class RetryLaterException(TimeSpan delay, string reason, int attempt = 0) : Exception($"Webhook delivery failed ({reason}); retry in {delay}.")
 {
     public TimeSpan Delay { get; } = delay;
+
+    /// <summary>The attempt that failed; a progress event sent again carries it (<see cref="JobEvent.Attempt"/>).</summary>
+    public int Attempt { get; } = attempt;
 }
 
 public enum JobEventOutcome
@@ -53,10 +56,13 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
     /// <exception cref="InvalidMessageException">The event is of a kind this handler does not know.</exception>
     public async Task<JobEventOutcome> HandleAsync(JobEvent jobEvent, int dequeueCount, CancellationToken cancellationToken)
     {
-        if (jobEvent.Kind != JobEvent.Completed)
+        var type = jobEvent.Kind switch
         {
-            throw new InvalidMessageException($"unknown job event kind '{jobEvent.Kind}'");
-        }
+            JobEvent.Completed => WebhookEvents.JobCompleted,
+            JobEvent.Started => WebhookEvents.JobStarted,
+            JobEvent.TasksCompleted when jobEvent is { Sequence: not null, Since: not null, Until: not null } => WebhookEvents.TaskCompleted,
+            _ => throw new InvalidMessageException($"unknown job event kind '{jobEvent.Kind}' (or a task event without its window)"),
+        };
 
         var jobs = clients.Table(StorageNames.Tables.Jobs);
         var job = await jobs.GetOrDefaultAsync<JobRow>(jobEvent.JobId, JobRow.RowKeyValue, cancellationToken);
@@ -65,9 +71,14 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
             return JobEventOutcome.JobNotFound;
         }
 
-        if (string.IsNullOrEmpty(job.WebhookUrl))
+        if (!job.Wants(type))
         {
             return JobEventOutcome.NoWebhook;
+        }
+
+        if (type != WebhookEvents.JobCompleted)
+        {
+            return await DeliverProgressAsync(job, jobEvent, type, dequeueCount, cancellationToken);
         }
 
         if (job.WebhookStatus is WebhookState.Delivered or WebhookState.GaveUp)
@@ -77,7 +88,7 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
 
         var attempt = Math.Max(dequeueCount, job.WebhookAttempts + 1);
         var body = await BuildBodyAsync(job, cancellationToken);
-        var result = await delivery.DeliverAsync(job.WebhookUrl, MessageIdFor(job.JobId), body, attempt, cancellationToken);
+        var result = await delivery.DeliverAsync(job.WebhookUrl!, MessageIdFor(job.JobId), body, attempt, cancellationToken);
         await RecordAsync(job.JobId, attempt, result, cancellationToken);
         return result.Outcome switch
         {
@@ -102,6 +113,56 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
         await clients.Queue(StorageNames.Queues.JobEvents).SendMessageAsync(QueueMessages.Serialize(new JobEvent(job.JobId, JobEvent.Completed)), cancellationToken);
     }
 
+    /// <summary>
+    /// A progress event (<c>job.started</c>, <c>task.completed</c>): its attempts are counted on the message, retried on
+    /// the same schedule as the completion; one given up is named in the job's reason.
+    /// </summary>
+    private async Task<JobEventOutcome> DeliverProgressAsync(JobRow job, JobEvent jobEvent, string type, int dequeueCount, CancellationToken cancellationToken)
+    {
+        var attempt = Math.Max(dequeueCount, jobEvent.Attempt + 1);
+        var body = type == WebhookEvents.JobStarted
+            ? new WebhookEnvelope<JobStartedData>(type, job.StartedAt ?? job.Timestamp ?? DateTimeOffset.UnixEpoch, new(job.JobId, job.Status, job.TaskCount, job.StartedAt)).ToJson()
+            : await TasksBodyAsync(job, jobEvent, cancellationToken);
+        var result = await delivery.DeliverAsync(job.WebhookUrl!, MessageIdFor(jobEvent), body, attempt, cancellationToken);
+        switch (result.Outcome)
+        {
+            case WebhookDeliveryOutcome.Delivered:
+                return JobEventOutcome.Delivered;
+            case WebhookDeliveryOutcome.GaveUp:
+                await clients.Table(StorageNames.Tables.Jobs).UpdateAsync<JobRow>(
+                    job.JobId, JobRow.RowKeyValue, row => row with { Reason = AppendReason(row.Reason, $"webhook event {type} not delivered: {result.Error}") }, cancellationToken);
+                return JobEventOutcome.GaveUp;
+            default:
+                throw new RetryLaterException(result.Delay, result.Error ?? "unknown error", attempt);
+        }
+    }
+
+    private async Task<string> TasksBodyAsync(JobRow job, JobEvent window, CancellationToken cancellationToken)
+    {
+        var ended = new List<WebhookTask>();
+        var truncated = false;
+        var link = await links.ResultReaderAsync(cancellationToken);
+        var (succeeded, failed) = (nameof(ImageTaskStatus.Succeeded), nameof(ImageTaskStatus.Failed));
+        await foreach (var task in clients.Table(StorageNames.Tables.Tasks).QueryAsync<TaskRow>(
+            filter: TableClient.CreateQueryFilter(
+                $"PartitionKey eq {job.JobId} and CompletedAt gt {window.Since!.Value} and CompletedAt le {window.Until!.Value} and (Status eq {succeeded} or Status eq {failed})"),
+            cancellationToken: cancellationToken))
+        {
+            if (ended.Count == options.MaxResultsInBody)
+            {
+                truncated = true;
+                break;
+            }
+
+            var signed = task.ResultBlob is { } blob ? link(blob) : null;
+            ended.Add(new WebhookTask(task.TaskId, task.Status, task.ResultBlob, signed?.Uri.AbsoluteUri, signed?.ExpiresOn, task.Reason));
+        }
+
+        var data = new TasksCompletedData(
+            job.JobId, window.Sequence!.Value, window.Since.Value, window.Until.Value, ended, truncated, job.TaskCount, job.SucceededCount, job.FailedCount);
+        return new WebhookEnvelope<TasksCompletedData>(WebhookEvents.TaskCompleted, window.Until.Value, data).ToJson();
+    }
+
     /// <summary>Sends the event again, invisible for <paramref name="delay"/>: the caller then completes the message it handled.</summary>
     public async Task ScheduleRetryAsync(JobEvent jobEvent, TimeSpan delay, CancellationToken cancellationToken) =>
         await clients.Queue(StorageNames.Queues.JobEvents).SendMessageAsync(
@@ -111,8 +172,13 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
     /// The <c>webhook-id</c> of a job's completion: the same on every attempt, so receivers can dedupe. A hash,
     /// because job ids may hold '.', which the signature scheme forbids in ids.
     /// </summary>
-    public static string MessageIdFor(string jobId) =>
-        "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{JobEvent.Completed}/{jobId}")))[..32];
+    public static string MessageIdFor(string jobId) => MessageId($"{JobEvent.Completed}/{jobId}");
+
+    /// <summary>The <c>webhook-id</c> of any event: a progress event's is stable over its attempts, as the completion's.</summary>
+    public static string MessageIdFor(JobEvent jobEvent) =>
+        jobEvent.Kind == JobEvent.Completed ? MessageIdFor(jobEvent.JobId) : MessageId($"{jobEvent.Kind}/{jobEvent.JobId}/{jobEvent.Sequence}");
+
+    private static string MessageId(string key) => "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
 
     private async Task<string> BuildBodyAsync(JobRow job, CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Azure.Storage.Blobs.Models;
-using Elite.Cli.Faults;
+using Elite.Cli.LocalStack;
 using Elite.Contracts.Packs;
 using Elite.Core;
 using Elite.Core.Api;
@@ -62,7 +62,7 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
 {
     private const int Steps = 2;
     private readonly Random _random = new();
-    private readonly string _root = RepositoryRoot();
+    private readonly string _root = LocalPrograms.RepositoryRoot();
     private readonly string _work = Directory.CreateTempSubdirectory("elite-faults-").FullName;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _webhookFailures, _webhookHangs;
@@ -95,7 +95,7 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
             ["Logging__LogLevel__Default"] = "Warning",
         };
         var functionsUrl = $"http://127.0.0.1:{LoopbackPort.Free()}";
-        using var functions = new LocalProcess("functions", [Program("functions/Elite.Functions.LocalHost", "Elite.Functions.LocalHost.dll"), "--urls", functionsUrl], new Dictionary<string, string>(storage)
+        using var functions = new LocalProcess("functions", [LocalPrograms.Assembly(_root, LocalPrograms.Functions), "--urls", functionsUrl], new Dictionary<string, string>(storage)
         {
             [AppSettings.WebhookSigningSecret] = secret,
             [AppSettings.WebhookAllowPrivateAddresses] = "true",
@@ -103,18 +103,12 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
             [Webhooks(nameof(WebhookOptions.RetrySchedule))] = "00:00:01,00:00:04",
             [Webhooks(nameof(WebhookOptions.MaxAttempts))] = "40",
         }, logs);
-        var workers = Enumerable.Range(1, 2).Select(i => new LocalProcess($"worker-{i}", [Program("gpu-worker/Elite.Worker", "Elite.Worker.dll"), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"], new Dictionary<string, string>(storage)
+        var workers = Enumerable.Range(1, 2).Select(i => new LocalProcess($"worker-{i}", [LocalPrograms.Assembly(_root, LocalPrograms.Worker), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"], new Dictionary<string, string>(storage.Concat(LocalPrograms.WorkerSettings(pack, maxBatch: 4)))
         {
-            [AppSettings.WorkerPackDirectory] = pack,
-            [AppSettings.WorkerVocabularyPath] = CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"),
-            [AppSettings.WorkerMaskModelPath] = CommandHelpers.AssetPath("u2netp.onnx"),
-            [AppSettings.WorkerUseCuda] = "false",
-            [AppSettings.WorkerMaxBatch] = "4",
-            [Worker(nameof(WorkerOptions.MaxWaitMs))] = "200",
-            [Worker(nameof(WorkerOptions.VisibilitySeconds))] = "10", // a killed worker's messages come back soon
-            [Worker(nameof(WorkerOptions.ConceptNotReadyRetrySeconds))] = "2",
-            [Worker(nameof(WorkerOptions.MaxDequeueCount))] = "50", // kills are not the tasks' fault: they must not use up their deliveries
-            [Worker(nameof(WorkerOptions.IntraOpThreads))] = "1",
+            [LocalPrograms.WorkerSetting(nameof(WorkerOptions.VisibilitySeconds))] = "10", // a killed worker's messages come back soon
+            [LocalPrograms.WorkerSetting(nameof(WorkerOptions.ConceptNotReadyRetrySeconds))] = "2",
+            [LocalPrograms.WorkerSetting(nameof(WorkerOptions.MaxDequeueCount))] = "50", // kills are not the tasks' fault: they must not use up their deliveries
+            [LocalPrograms.WorkerSetting(nameof(WorkerOptions.IntraOpThreads))] = "1",
         }, logs)).ToList();
         try
         {
@@ -136,8 +130,6 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
             foreach (var worker in workers) worker.Dispose();
         }
     }
-
-    private static string Worker(string setting) => WorkerOptions.SectionName + AppSettings.SectionSeparator + setting;
 
     private static string Webhooks(string setting) => WebhookOptions.SectionName + AppSettings.SectionSeparator + setting;
 
@@ -340,27 +332,5 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
             }
         }
-    }
-
-    /// <summary>A built program of the solution, in the configuration this CLI runs in.</summary>
-    private string Program(string project, string assembly)
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        var bin = Path.Combine(_root, project, "bin", configuration, "net10.0");
-        var path = new[] { Path.Combine(bin, assembly), Path.Combine(bin, "linux-x64", assembly) }.FirstOrDefault(File.Exists);
-        return path ?? throw new InvalidOperationException($"{assembly} is not built in {bin}: run ./run.sh setup first.");
-    }
-
-    private static string RepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Elite.Pipeline.sln"))) return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository (Elite.Pipeline.sln) was not found above the working directory.");
     }
 }

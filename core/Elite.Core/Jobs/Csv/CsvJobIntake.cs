@@ -29,8 +29,9 @@ public sealed record CsvJobResult(string JobId, bool Repeated, JobStatus Status,
 /// (<see cref="CallerOptions.DefaultCaller"/>); with neither, no caller sees it through the API.</para>
 /// </remarks>
 public sealed class CsvJobIntake(
-    StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, CallerOptions? callers = null, TimeProvider? time = null)
+    StorageClients clients, JobLimits? limits = null, WebhookUrlPolicy? webhookUrls = null, CallerOptions? callers = null, JobLanes? lanes = null, TimeProvider? time = null)
 {
+    private readonly JobLanes _lanes = lanes ?? JobLanes.Default;
     private readonly JobLimits _limits = limits ?? JobLimits.Default;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly JobCompletion _completion = new(clients, time ?? TimeProvider.System);
@@ -76,7 +77,7 @@ public sealed class CsvJobIntake(
             return await FinishAsync(jobId, new CsvReadOutcome(0, 0, false, $"the blob metadata is invalid: {string.Join("; ", optionProblems)}"), cancellationToken);
         }
 
-        var writer = new TaskWriter(clients, jobId, job.EnqueuedCount);
+        var writer = new TaskWriter(clients, job, _lanes);
         var parser = new CsvRowParser(options, _limits, new ConceptGate(_lifecycle, owner));
         var used = new HashSet<string>(StringComparer.Ordinal);
         var outcome = await new CsvPromptReader(_limits).ReadAsync(csv, async (row, token) =>
@@ -86,7 +87,7 @@ public sealed class CsvJobIntake(
             if (image is not null) await writer.AddAsync(conceptId, image, row.Line, token);
             return problem;
         }, cancellationToken);
-        await writer.FlushAsync(cancellationToken);
+        await writer.FinishAsync(cancellationToken);
         return await FinishAsync(jobId, outcome, cancellationToken);
     }
 

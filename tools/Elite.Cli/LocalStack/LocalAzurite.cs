@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Elite.Core;
 
-namespace Elite.Cli.Faults;
+namespace Elite.Cli.LocalStack;
 
 /// <summary>
-/// An Azurite of the fault run's own, from the project's node_modules, on free loopback ports with its data in a
+/// An Azurite of a bench run's own, from the project's node_modules, on free loopback ports with its data in a
 /// folder; it can be restarted on the same ports and data (a graceful stop, so that it saves what it holds).
 /// </summary>
 internal sealed class LocalAzurite : IAsyncDisposable

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Elite.Core.Storage;
 
-namespace Elite.Cli.Faults;
+namespace Elite.Cli.LocalStack;
 
 /// <summary>
-/// A child process of the fault run, its output appended to a log file; killed with SIGKILL, restarted as it was
+/// A child process of a bench run (the functions host, a worker), its output appended to a log file; killed with SIGKILL, restarted as it was
 /// started. One that exits by itself is started again, as the Functions platform and Container Apps do.
 /// </summary>
 internal sealed class LocalProcess : IDisposable

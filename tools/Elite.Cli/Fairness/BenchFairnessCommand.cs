@@ -1,0 +1,246 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Elite.Cli.LocalStack;
+using Elite.Contracts.Packs;
+using Elite.Core;
+using Elite.Core.Api;
+using Elite.Core.Configuration;
+using Elite.Core.Jobs;
+using Elite.Core.Rows;
+using Elite.Core.Storage;
+using Elite.Core.Webhooks;
+using Elite.ModelBuilder.Packs;
+using Elite.ModelBuilder.Weights;
+using Spectre.Console;
+
+namespace Elite.Cli.Fairness;
+
+/// <summary>
+/// <c>elite bench fairness</c>: how long a small job waits behind a large one, on real processes (an Azurite of its own,
+/// the local functions host, one CPU worker, tiny pack). Two arms in one run: one lane (the interactive lane off, every
+/// job in one queue in order, as before lanes) and two lanes (today's default).
+/// </summary>
+internal static class BenchFairnessCommand
+{
+    public static Command Create()
+    {
+        var large = new Option<int>("--large") { Description = "Images of the large job submitted first.", DefaultValueFactory = _ => 2000 };
+        var small = new Option<int>("--small") { Description = "Images of the small job submitted behind it.", DefaultValueFactory = _ => 4 };
+        var batch = new Option<int>("--batch") { Description = "The worker's batch size (Worker__MaxBatch).", DefaultValueFactory = _ => 4 };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps per image.", DefaultValueFactory = _ => 1 };
+        var oneLaneWait = new Option<int>("--one-lane-wait") { Description = "Seconds the one-lane arm waits for the small job to start before it estimates the wait from the measured rate.", DefaultValueFactory = _ => 60 };
+        var command = new Command("fairness", "Time a small job submitted behind a large one, with one queue (before) and with the interactive and bulk lanes (now).")
+        {
+            large, small, batch, steps, oneLaneWait,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new FairnessSettings(parse.GetValue(large), parse.GetValue(small), parse.GetValue(batch), parse.GetValue(steps), TimeSpan.FromSeconds(parse.GetValue(oneLaneWait)));
+            if (settings.Small < 1 || settings.Small > JobLanes.Default.InteractiveMaxImages || settings.Large <= JobLanes.Default.InteractiveMaxImages
+                || settings.Large < 4 * settings.Batch || settings.Batch < 1 || settings.Steps < 1)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(
+                    $"elite bench fairness: --small takes 1 to {JobLanes.Default.InteractiveMaxImages} (the interactive lane), --large more than that and at least 4 batches, --batch and --steps at least 1.");
+                return CommandHelpers.UserError;
+            }
+
+            return await new FairnessRun(settings, parse.InvocationConfiguration.Output).RunAsync(cancellationToken) ? 0 : 1;
+        });
+        return command;
+    }
+}
+
+internal sealed record FairnessSettings(int Large, int Small, int Batch, int Steps, TimeSpan OneLaneWait);
+
+/// <summary>What one arm measured.</summary>
+internal sealed record FairnessArm(
+    string Name,
+    TimeSpan BatchTime,
+    int SmallQueuedAhead,
+    TimeSpan? SmallWaited,
+    TimeSpan? SmallFinished,
+    int LargeImagesBeforeSmallStarted,
+    int LargeDoneWhenSmallFinished,
+    TimeSpan LargeLeft)
+{
+    /// <summary>The small job started with the next batch: no more of the large job's images than the batch in hand came first.</summary>
+    public bool StartedWithNextBatch(int batch) => SmallWaited is not null && LargeImagesBeforeSmallStarted <= batch;
+}
+
+/// <summary>One fairness run: starts everything, runs both arms, prints one table, and tears down.</summary>
+internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private readonly string _root = LocalPrograms.RepositoryRoot();
+    private readonly string _work = Directory.CreateTempSubdirectory("elite-fairness-").FullName;
+
+    public async Task<bool> RunAsync(CancellationToken cancellationToken)
+    {
+        var logs = Directory.CreateDirectory(Path.Combine(_work, "logs")).FullName;
+        output.WriteLine($"fairness run: a {settings.Small}-image job behind a {settings.Large}-image job, one CPU worker at batch {settings.Batch}, {settings.Steps} steps; logs in {logs}");
+        await using var azurite = await LocalAzurite.StartAsync(_root, Path.Combine(_work, "azurite"), cancellationToken);
+        var clients = new StorageClients(new StorageConnection { ConnectionString = azurite.ConnectionString });
+        await new StorageInitializer(clients).InitializeAsync(cancellationToken);
+        var pack = Path.Combine(_work, "pack");
+        PackBuilder.Build(ElitePreset.Tiny, new RandomWeights(1), "random (seed 1)", pack);
+        var storage = new Dictionary<string, string>
+        {
+            [StorageConnection.SettingName] = azurite.ConnectionString,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        using var worker = new LocalProcess("worker", [LocalPrograms.Assembly(_root, LocalPrograms.Worker), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"],
+            new Dictionary<string, string>(storage.Concat(LocalPrograms.WorkerSettings(pack, settings.Batch))), logs);
+
+        var arms = new List<FairnessArm>();
+        foreach (var (name, interactiveMax) in new[] { ("one lane (before)", 0), ("two lanes (now)", JobLanes.Default.InteractiveMaxImages) })
+        {
+            var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
+            using var functions = new LocalProcess($"functions-{interactiveMax}", [LocalPrograms.Assembly(_root, LocalPrograms.Functions), "--urls", url], new Dictionary<string, string>(storage)
+            {
+                [AppSettings.WebhookSigningSecret] = WebhookSecret.Generate(),
+                [$"{JobLanes.SectionName}{AppSettings.SectionSeparator}{nameof(JobLanes.InteractiveMaxImages)}"] = $"{interactiveMax}",
+            }, logs);
+            using var api = new PipelineApi(new Uri(url), functionKey: null);
+            await WaitForApiAsync(api, cancellationToken);
+            var conceptId = arms.Count == 0 ? await AddConceptAsync(clients, api, cancellationToken) : "fairness-chelsea";
+            output.WriteLine($"  {name}: submitting");
+            arms.Add(await RunArmAsync(name, clients, api, conceptId, cancellationToken));
+        }
+
+        Report(arms);
+        var ok = arms[^1].StartedWithNextBatch(settings.Batch);
+        output.WriteLine(ok
+            ? "fairness run passed: with two lanes the small job started with the next batch"
+            : $"fairness run FAILED: with two lanes the small job did not start with the next batch; logs in {logs}");
+        if (ok) Directory.Delete(_work, recursive: true);
+        return ok;
+    }
+
+    private async Task<string> AddConceptAsync(StorageClients clients, PipelineApi api, CancellationToken cancellationToken)
+    {
+        const string ConceptId = "fairness-chelsea";
+        await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(ConceptId, "photo.png"))
+            .UploadAsync(CommandHelpers.AssetPath("chelsea.png"), cancellationToken);
+        var concept = await api.WaitForConceptAsync(ConceptId, TimeSpan.FromMilliseconds(500), cancellationToken);
+        return concept.Status == ConceptStatus.Ready ? ConceptId : throw new InvalidOperationException($"the run's concept is {concept.Status}: {concept.Reason}");
+    }
+
+    private async Task<FairnessArm> RunArmAsync(string name, StorageClients clients, PipelineApi api, string conceptId, CancellationToken cancellationToken)
+    {
+        var large = (await api.SubmitAsync(Job(conceptId, settings.Large, "large"), null, cancellationToken)).JobId;
+
+        // The large job runs at its steady pace (the first batch also warms the worker up) before the small one comes.
+        var warm = await WaitForJobAsync(clients, large, j => j.SucceededCount >= settings.Batch, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var paced = await WaitForJobAsync(clients, large, j => j.SucceededCount >= warm.SucceededCount + 2 * settings.Batch, cancellationToken);
+        var perImage = clock.Elapsed / (paced.SucceededCount - warm.SucceededCount);
+
+        var small = (await api.SubmitAsync(Job(conceptId, settings.Small, "small"), null, cancellationToken)).JobId;
+        var patience = Stopwatch.StartNew();
+        var smallRow = await WaitForJobAsync(
+            clients, small, j => j.IsFinal || (j.StartedAt is null && patience.Elapsed > settings.OneLaneWait), cancellationToken);
+
+        var largeTasks = await TasksAsync(clients, large, cancellationToken);
+        var largeBefore = largeTasks.Count(t => t.CompletedAt > smallRow.CreatedAt && t.CompletedAt <= (smallRow.StartedAt ?? DateTimeOffset.UtcNow));
+        var largeDone = largeTasks.Count(t => t.Status == ImageTaskStatus.Succeeded && t.CompletedAt <= (smallRow.CompletedAt ?? DateTimeOffset.UtcNow));
+        var arm = new FairnessArm(
+            name,
+            perImage * settings.Batch,
+            smallRow.QueuedAhead ?? 0,
+            smallRow.StartedAt - smallRow.CreatedAt,
+            smallRow.CompletedAt - smallRow.CreatedAt,
+            largeBefore,
+            largeDone,
+            perImage * (settings.Large - largeDone));
+
+        output.WriteLine($"  {name}: measured; canceling both jobs");
+        foreach (var job in new[] { large, small })
+        {
+            try
+            {
+                await api.CancelAsync(job, cancellationToken);
+            }
+            catch (PipelineApiException e) when (e.Status == System.Net.HttpStatusCode.Conflict)
+            {
+                // It ended already.
+            }
+
+            await WaitForJobAsync(clients, job, j => j.IsFinal, cancellationToken);
+        }
+
+        await WaitForEmptyLanesAsync(clients, cancellationToken); // the canceled tasks' messages are acknowledged before the next arm
+        return arm;
+    }
+
+    private JobSubmission Job(string conceptId, int images, string label) => new()
+    {
+        ConceptId = conceptId,
+        Prompts = [new PromptRequest { Prompt = $"a photo of S, {label} job", Count = images }],
+        Steps = settings.Steps,
+    };
+
+    private void Report(List<FairnessArm> arms)
+    {
+        var (before, now) = (arms[0], arms[1]);
+        var estimatedBefore = before.SmallWaited ?? before.BatchTime / settings.Batch * before.SmallQueuedAhead;
+        string Waited(FairnessArm arm) => arm.SmallWaited is { } waited
+            ? $"{waited.TotalSeconds:F1} s ({waited / arm.BatchTime:F1} batch times)"
+            : $"not within {settings.OneLaneWait.TotalSeconds:F0} s; ≈ {estimatedBefore.TotalSeconds:F0} s at the measured rate";
+        string Finished(FairnessArm arm) => arm.SmallFinished is { } finished ? $"{finished.TotalSeconds:F1} s" : "-";
+        var table = new Table().AddColumns("measure", before.Name, now.Name);
+        table.AddRow($"one batch ({settings.Batch} images, {settings.Steps} steps)", $"{before.BatchTime.TotalSeconds:F1} s", $"{now.BatchTime.TotalSeconds:F1} s");
+        table.AddRow("small job: tasks ahead in its lane when queued", $"{before.SmallQueuedAhead}", $"{now.SmallQueuedAhead}");
+        table.AddRow("small job: waited to start", Waited(before), Waited(now));
+        table.AddRow("small job: finished after", Finished(before), Finished(now));
+        table.AddRow("large job's images generated before the small job started", $"{before.LargeImagesBeforeSmallStarted}", $"{now.LargeImagesBeforeSmallStarted}");
+        table.AddRow("large job: done when the small one finished", "-", $"{now.LargeDoneWhenSmallFinished} of {settings.Large} (≈ {now.LargeLeft.TotalSeconds:F0} s more)");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        console.Profile.Width = 160; // one line per measure, also when the output is not a terminal
+        console.Write(table);
+        if (now.SmallWaited is { } wait && wait > TimeSpan.Zero)
+        {
+            output.WriteLine($"the small job's wait: {estimatedBefore.TotalSeconds:F0} s with one lane, {wait.TotalSeconds:F1} s with two ({estimatedBefore / wait:F0}× shorter)");
+        }
+    }
+
+    private static async Task<JobRow> WaitForJobAsync(StorageClients clients, string jobId, Func<JobRow, bool> done, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken) is { } job && done(job)) return job;
+            await Task.Delay(Poll, cancellationToken);
+        }
+    }
+
+    private static async Task<List<TaskRow>> TasksAsync(StorageClients clients, string jobId, CancellationToken cancellationToken)
+    {
+        var rows = new List<TaskRow>();
+        await foreach (var row in clients.Table(StorageNames.Tables.Tasks).QueryAsync<TaskRow>(t => t.PartitionKey == jobId, cancellationToken: cancellationToken)) rows.Add(row);
+        return rows;
+    }
+
+    private static async Task WaitForEmptyLanesAsync(StorageClients clients, CancellationToken cancellationToken)
+    {
+        foreach (var lane in JobLanes.QueuesInOrder)
+        {
+            while ((await clients.Queue(lane).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount > 0) await Task.Delay(Poll, cancellationToken);
+        }
+    }
+
+    private static async Task WaitForApiAsync(PipelineApi api, CancellationToken cancellationToken)
+    {
+        var patience = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await api.GetStatusAsync(cancellationToken);
+                return;
+            }
+            catch (HttpRequestException) when (patience.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
+}
