@@ -15,6 +15,7 @@ public static class FunctionNames
     public const string GetStatus = "GetStatus";
     public const string CreateConcept = "CreateConcept";
     public const string DeleteConcept = "DeleteConcept";
+    public const string GetOpenApiDocument = "GetOpenApiDocument";
     public const string JobEvents = "JobEvents";
     public const string Reconcile = "Reconcile";
 }

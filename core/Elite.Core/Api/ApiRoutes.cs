@@ -13,6 +13,9 @@ public static class ApiRoutes
     public const string Concepts = "concepts";
     public const string Concept = Concepts + "/{id}";
 
+    /// <summary>The API's OpenAPI document (anonymous: a client reads it before it has a key).</summary>
+    public const string OpenApiDocument = "openapi.json";
+
     /// <summary>Query parameters of <c>POST /api/concepts</c>: the photo's and the mask's file type (png, jpg, jpeg, webp).</summary>
     public const string PhotoTypeParameter = "photo";
     public const string MaskTypeParameter = "mask";

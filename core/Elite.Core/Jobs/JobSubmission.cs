@@ -1,10 +1,12 @@
+using System.ComponentModel.DataAnnotations;
 using Elite.Contracts.Generation;
 
 namespace Elite.Core.Jobs;
 
 /// <summary>
 /// The body of <c>POST /api/jobs</c> (JSON, camelCase). Every member is nullable so that a missing field reaches
-/// <see cref="JobValidator"/> and is reported with the others, rather than failing deserialization.
+/// <see cref="JobValidator"/> and is reported with the others, rather than failing deserialization. <see cref="RequiredAttribute"/>
+/// marks the members the validator requires, for the API's OpenAPI document; nothing else reads it.
 /// </summary>
 /// <example>
 /// <code>
@@ -17,7 +19,10 @@ namespace Elite.Core.Jobs;
 /// </example>
 public sealed record JobSubmission
 {
+    [Required]
     public string? ConceptId { get; init; }
+
+    [Required]
     public IReadOnlyList<PromptRequest?>? Prompts { get; init; }
 
     /// <summary>Denoising steps; <see cref="GenerationDefaults.Steps"/> when absent.</summary>
@@ -56,6 +61,7 @@ public sealed record JobSubmission
 public sealed record PromptRequest
 {
     /// <summary>The prompt, naming the concept with the placeholder word (<c>S</c>).</summary>
+    [Required]
     public string? Prompt { get; init; }
 
     public string? NegativePrompt { get; init; }

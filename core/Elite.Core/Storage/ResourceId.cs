@@ -11,6 +11,9 @@ public static partial class ResourceId
 {
     public const int MaxLength = 64;
 
+    /// <summary>The regular expression an identifier matches (1 to <see cref="MaxLength"/> characters).</summary>
+    public const string PatternText = @"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+
     public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id);
 
     /// <summary>Returns <paramref name="id"/>, or throws if it is not a valid identifier.</summary>
@@ -21,6 +24,6 @@ public static partial class ResourceId
                 $"'{id}' is not a valid {what}: use 1-{MaxLength} letters, digits, '-', '_' or '.', starting with a letter or digit.",
                 what);
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    [GeneratedRegex(PatternText)]
     private static partial Regex Pattern();
 }
