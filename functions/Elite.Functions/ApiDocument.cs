@@ -465,8 +465,12 @@ internal sealed class ContractSchemas(OpenApiDocument document)
             converter is JsonStringEnumConverter
             || converter?.GetType() is { IsGenericType: true } generic && generic.GetGenericTypeDefinition() == typeof(JsonStringEnumConverter<>);
         var enumType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        static bool Declares(ICustomAttributeProvider? on) =>
+            on?.GetCustomAttributes(typeof(JsonConverterAttribute), true).OfType<JsonConverterAttribute>().FirstOrDefault() is { ConverterType: { } declared }
+            && IsStringEnum(Activator.CreateInstance(declared));
         return IsStringEnum(property.CustomConverter)
-            || enumType.GetCustomAttribute<JsonConverterAttribute>() is { ConverterType: var declared } && declared is not null && IsStringEnum(Activator.CreateInstance(declared))
+            || Declares(property.AttributeProvider) // a nullable enum's converter is wrapped: read it from the attribute
+            || Declares(enumType)
             || options.Converters.Any(IsStringEnum);
     }
 }
