@@ -22,6 +22,9 @@ public sealed record ApiOperation(string Function, HttpMethod Method, string Rou
 {
     public IReadOnlyList<ApiParameter> Parameters { get; init; } = [];
     public ApiBody? Body { get; init; }
+
+    /// <summary>The operation also reads a <c>text/csv</c> body, described so.</summary>
+    public string? CsvBody { get; init; }
     public IReadOnlyList<ApiAnswer> Answers { get; init; } = [];
 
     /// <summary>Behind the function key and <see cref="ApiGate"/>: it can answer 401 and 429. False: anonymous.</summary>
@@ -83,6 +86,19 @@ public static class ApiDocument
             Pattern = "^[ -~]+$",
         });
 
+    /// <summary>The options of a CSV posted as <c>text/csv</c>, as query parameters (the blob metadata keys of an uploaded CSV).</summary>
+    private static readonly ApiParameter[] CsvOptions =
+    [
+        .. CsvJobMetadata.Options.Select(name => new ApiParameter(name, ParameterLocation.Query,
+            "With a text/csv body only: " + name switch
+            {
+                CsvJobMetadata.WebhookUrl => "where the job's webhooks go.",
+                CsvJobMetadata.Scheduler => "the job's scheduler.",
+                _ => $"the {name} of rows that leave it empty.",
+            },
+            new() { Type = JsonSchemaType.String })),
+    ];
+
     private static readonly string ImageTypes = string.Join(", ", ConceptLimits.Default.Extensions.Select(e => e.TrimStart('.')));
 
     public static IReadOnlyList<ApiOperation> Operations { get; } =
@@ -90,7 +106,10 @@ public static class ApiDocument
         new(FunctionNames.SubmitJob, HttpMethod.Post, ApiRoutes.Jobs, Jobs, "Submit a job",
             "Queues one image task per prompt and seed. The job belongs to its caller; its status is at the Location.")
         {
-            Parameters = [IdempotencyKey],
+            Parameters = [IdempotencyKey, .. CsvOptions],
+            CsvBody = $"A prompt CSV, read as one uploaded to the jobs container: a header with {CsvColumns.Described}, one image per row, "
+                + $"at most {JobLimits.Default.MaxCsvRows} rows and {JobLimits.Default.MaxCsvRequestBytes} bytes (413 past that). "
+                + "Invalid rows are listed in the job's reason and the others run. The job's options are the query parameters.",
             Body = new(typeof(JobSubmission), JobSubmissionJson.Options,
                 $"At most {JobLimits.Default.MaxRequestBytes} bytes, {JobLimits.Default.MaxPrompts} prompts and {JobLimits.Default.MaxImagesPerJob} images. "
                 + $"Defaults: steps {GenerationDefaults.Steps}, guidance {Invariant(GenerationDefaults.Guidance)}, lambda {Invariant(GenerationDefaults.Lambda)}, "
@@ -225,7 +244,7 @@ public static class ApiDocument
                 SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
                 {
                     [FunctionKeyScheme] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = ApiRoutes.FunctionKeyHeader, Description = "The Function App's function key." },
-                    [FunctionKeyQueryScheme] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Query, Name = "code", Description = "The function key as a query parameter." },
+                    [FunctionKeyQueryScheme] = new OpenApiSecurityScheme { Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Query, Name = ApiRoutes.FunctionKeyParameter, Description = "The function key as a query parameter." },
                 },
             },
             Tags = new HashSet<OpenApiTag>
@@ -285,12 +304,13 @@ public static class ApiDocument
         };
         if (operation.Body is { } body)
         {
-            described.RequestBody = new OpenApiRequestBody
+            var content = new Dictionary<string, IOpenApiMediaType> { [JsonMediaType] = new OpenApiMediaType { Schema = schemas.Of(body.Type, body.ReadWith, reads: true) } };
+            if (operation.CsvBody is { } csv)
             {
-                Required = true,
-                Description = body.Description,
-                Content = new Dictionary<string, IOpenApiMediaType> { [JsonMediaType] = new OpenApiMediaType { Schema = schemas.Of(body.Type, body.ReadWith, reads: true) } },
-            };
+                content[JobFunctions.CsvMediaType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = csv } };
+            }
+
+            described.RequestBody = new OpenApiRequestBody { Required = true, Description = body.Description, Content = content };
         }
 
         if (!operation.Gated)

@@ -20,6 +20,21 @@ internal static class ApiRequests
             : (null, 0, new BadRequestObjectResult(ApiErrors.One(ApiRoutes.PageSizeParameter, $"must be a whole number from 1 to {JobList.MaxPageSize}")));
     }
 
+    /// <summary>The request body, or null when it is longer than <paramref name="maxBytes"/> (read no further than that).</summary>
+    public static async Task<byte[]?> ReadBoundedAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (body.Length + read > maxBytes) return null;
+            body.Write(buffer, 0, read);
+        }
+
+        return body.ToArray();
+    }
+
     public static IActionResult BadContinuation() =>
         new BadRequestObjectResult(ApiErrors.One(ApiRoutes.ContinuationParameter, JobList.InvalidContinuation));
 

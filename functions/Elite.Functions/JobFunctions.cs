@@ -20,10 +20,26 @@ public sealed class JobFunctions(
     {
         var (caller, refusal) = gate.Admit(request, RequestKind.Submission);
         if (caller is null) return refusal!;
-        var read = await JobSubmissionJson.ReadAsync(request.Body, JobLimits.Default, cancellationToken);
-        if (read.Submission is null) return new BadRequestObjectResult(new ApiErrors(read.Problems));
         var key = request.Headers[ApiRoutes.IdempotencyHeader].FirstOrDefault();
-        var result = await intake.SubmitAsync(read.Submission, caller, key, cancellationToken);
+        JobSubmitResult result;
+        if (IsCsv(request))
+        {
+            if (await ApiRequests.ReadBoundedAsync(request, JobLimits.Default.MaxCsvRequestBytes, cancellationToken) is not { } csv)
+            {
+                return new ObjectResult(ApiErrors.One("body", $"is over {JobLimits.Default.MaxCsvRequestBytes} bytes: upload a larger CSV to the jobs container")) { StatusCode = StatusCodes.Status413PayloadTooLarge };
+            }
+
+            var options = request.Query.Where(q => !q.Key.Equals(ApiRoutes.FunctionKeyParameter, StringComparison.OrdinalIgnoreCase))
+                .ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+            result = await csvIntake.SubmitAsync(csv, options, caller, key, cancellationToken);
+        }
+        else
+        {
+            var read = await JobSubmissionJson.ReadAsync(request.Body, JobLimits.Default, cancellationToken);
+            if (read.Submission is null) return new BadRequestObjectResult(new ApiErrors(read.Problems));
+            result = await intake.SubmitAsync(read.Submission, caller, key, cancellationToken);
+        }
+
         return result.Outcome switch
         {
             SubmitOutcome.Accepted or SubmitOutcome.Repeated => Accepted(result),
@@ -31,6 +47,12 @@ public sealed class JobFunctions(
             _ => new BadRequestObjectResult(new ApiErrors(result.Problems)),
         };
     }
+
+    /// <summary>A prompt CSV in the body (<c>text/csv</c>), its options in the query; anything else is the JSON submission.</summary>
+    private static bool IsCsv(HttpRequest request) =>
+        request.ContentType is { } type && type.Split(';')[0].Trim().Equals(CsvMediaType, StringComparison.OrdinalIgnoreCase);
+
+    public const string CsvMediaType = "text/csv";
 
     [Function(FunctionNames.CsvJobUploaded)]
     public async Task CsvJobUploaded(

@@ -226,6 +226,48 @@ public sealed class JobFunctionsTests
     private static IEnumerable<string> ListedJobIds(IActionResult result) =>
         Assert.IsType<JobListPage>(Assert.IsType<OkObjectResult>(result).Value).Jobs.Select(j => j.Id);
 
+    [Fact]
+    public async Task A_csv_posted_as_text_csv_is_read_as_an_uploaded_one_and_belongs_to_its_caller()
+    {
+        var conceptId = await ConceptAsync(ConceptStatus.Ready);
+        var csv = $"concept_id,prompt,seed\n{conceptId},a photo of S,1\n{conceptId},S on the beach,2\nno-such-concept-0,a photo of S,3\n{conceptId},\"S, in the snow\",4\n";
+        var key = "csv-" + conceptId;
+
+        var first = Assert.IsType<AcceptedResult>(await functions.SubmitJob(Csv(csv, "?steps=3&scheduler=ddim", key, caller: "carol"), default));
+        var again = Assert.IsType<AcceptedResult>(await functions.SubmitJob(Csv(csv, "?steps=3&scheduler=ddim", key, caller: "carol"), default));
+
+        var accepted = Assert.IsType<JobAccepted>(first.Value);
+        Assert.Equal((3, false), (accepted.Tasks, accepted.Repeated));
+        Assert.Equal(accepted with { Repeated = true }, again.Value);
+        var job = Assert.IsType<JobView>(Assert.IsType<OkObjectResult>(await functions.GetJob(Get(caller: "carol"), accepted.JobId, default)).Value);
+        Assert.Equal((3, 1, JobLane.Interactive), (job.TaskCount, job.InvalidRowCount, job.Lane));
+        Assert.Contains("line 4", job.Reason);
+        await foreach (var row in clients.Table(StorageNames.Tables.Tasks).QueryAsync<TaskRow>(t => t.PartitionKey == accepted.JobId))
+        {
+            Assert.Equal((3, "ddim"), (row.Steps, row.Scheduler)); // the options from the query
+        }
+
+        Assert.IsType<NotFoundObjectResult>(await functions.GetJob(Get(caller: "dave"), accepted.JobId, default)); // the caller's own
+
+        // The same key with another CSV, an option a CSV job does not have, and the owner from the query are refused.
+        Assert.IsType<ConflictObjectResult>(await functions.SubmitJob(Csv(csv + $"{conceptId},S again,5\n", "?steps=3&scheduler=ddim", key, caller: "carol"), default));
+        var unknown = Assert.IsType<BadRequestObjectResult>(await functions.SubmitJob(Csv(csv, "?stepz=3&owner=eve", caller: "carol"), default));
+        Assert.Equal(["owner", "stepz"], Assert.IsType<ApiErrors>(unknown.Value).Errors.Select(e => e.Field).Order());
+        var badSteps = Assert.IsType<BadRequestObjectResult>(await functions.SubmitJob(Csv(csv, "?steps=9999"), default));
+        Assert.Equal("steps", Assert.Single(Assert.IsType<ApiErrors>(badSteps.Value).Errors).Field);
+        var tooLarge = Assert.IsType<ObjectResult>(await functions.SubmitJob(Csv(new string('x', JobLimits.Default.MaxCsvRequestBytes + 1), ""), default));
+        Assert.Equal(StatusCodes.Status413PayloadTooLarge, tooLarge.StatusCode);
+        foreach (var lane in JobLanes.QueuesInOrder) await clients.Queue(lane).ClearMessagesAsync();
+    }
+
+    private static HttpRequest Csv(string csv, string query, string? idempotencyKey = null, string? caller = null)
+    {
+        var request = Request(csv, idempotencyKey, caller);
+        request.ContentType = "text/csv; charset=utf-8";
+        request.QueryString = new QueryString(query.Length > 0 ? query : null);
+        return request;
+    }
+
     private async Task<string> ConceptAsync(ConceptStatus status, string? owner = null)
     {
         var conceptId = Guid.NewGuid().ToString("N")[..12];

@@ -30,6 +30,9 @@ public static class ApiRoutes
     /// <summary>The function key header (Azure; the local host needs none).</summary>
     public const string FunctionKeyHeader = "x-functions-key";
 
+    /// <summary>The function key as a query parameter, which the Functions host also takes.</summary>
+    public const string FunctionKeyParameter = "code";
+
     public static string JobPath(string jobId) => WithId(Job, jobId);
 
     public static string JobCancelPath(string jobId) => WithId(JobCancel, jobId);

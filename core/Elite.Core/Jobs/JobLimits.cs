@@ -33,6 +33,9 @@ public sealed record JobLimits
     /// <summary>The HTTP request body (JSON) of a job submission.</summary>
     public int MaxRequestBytes { get; init; } = 1 << 20;
 
+    /// <summary>A prompt CSV posted to <c>POST /api/jobs</c> (<c>text/csv</c>); a larger one is uploaded to <c>jobs/</c> instead.</summary>
+    public int MaxCsvRequestBytes { get; init; } = 32 << 20;
+
     public int MaxWebhookUrlLength { get; init; } = 2048;
 
     /// <summary>Length of an <c>Idempotency-Key</c>: printable ASCII characters only.</summary>

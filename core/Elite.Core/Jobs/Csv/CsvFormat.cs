@@ -32,4 +32,7 @@ public static class CsvJobMetadata
 
     /// <summary>The caller the job belongs to (a principal's object id); absent: the deployment's default caller.</summary>
     public const string Owner = "owner";
+
+    /// <summary>The options a caller may set, also as query parameters of a CSV posted to <c>POST /api/jobs</c>.</summary>
+    public static IReadOnlyList<string> Options { get; } = [WebhookUrl, Steps, Guidance, Lambda, Scheduler];
 }

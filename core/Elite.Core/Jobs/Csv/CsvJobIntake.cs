@@ -45,6 +45,46 @@ public sealed class CsvJobIntake(
         return safe.Length > 0 ? $"{safe}-{hash}" : $"csv-{hash}";
     }
 
+    /// <summary>
+    /// A CSV posted to <c>POST /api/jobs</c> (<c>text/csv</c>): read as an uploaded one, with the same parser and limits,
+    /// its options (<see cref="CsvJobMetadata"/> keys but the owner) from the query, and the caller as its owner. Its
+    /// job id comes from a hash of the body and options, so with an <c>Idempotency-Key</c> a retry finds (or resumes)
+    /// its job, and the key with another CSV is refused.
+    /// </summary>
+    public async Task<JobSubmitResult> SubmitAsync(
+        byte[] csv, IReadOnlyDictionary<string, string> options, Caller caller, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var problems = options.Keys.Where(key => !CsvJobMetadata.Options.Contains(key, StringComparer.OrdinalIgnoreCase))
+            .Select(key => new ValidationProblem(key, $"is not an option of a CSV job; known: {string.Join(", ", CsvJobMetadata.Options)}")).ToList();
+        var metadata = new Dictionary<string, string>(options, StringComparer.OrdinalIgnoreCase) { [CsvJobMetadata.Owner] = caller.Id };
+        var (_, optionProblems) = await CsvJobOptions.ReadAsync(metadata, _limits, webhookUrls, cancellationToken);
+        problems.AddRange(optionProblems.Select(p => p.Split(": ", 2)).Select(p => new ValidationProblem(p[0], p[^1]))); // "key: problem"
+        if (idempotencyKey is not null && JobValidator.CheckIdempotencyKey(idempotencyKey, _limits) is { } keyProblem)
+        {
+            problems.Add(new("Idempotency-Key", keyProblem));
+        }
+
+        if (problems.Count > 0) return new(SubmitOutcome.Invalid, null, 0, problems);
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(
+            [.. csv, .. Encoding.UTF8.GetBytes(string.Concat(options.OrderBy(o => o.Key, StringComparer.OrdinalIgnoreCase).Select(o => $"\n{o.Key.ToLowerInvariant()}={o.Value}")))]));
+        var name = idempotencyKey is null ? $"api-{Guid.CreateVersion7():N}" : $"api-{IdempotencyRow.PartitionKeyFor(caller, idempotencyKey)[IdempotencyRow.PartitionPrefix.Length..][..24]}";
+        var jobId = JobIdFor(name, hash);
+        if (idempotencyKey is not null)
+        {
+            var (claim, _) = await clients.Table(StorageNames.Tables.Jobs).AddOrGetAsync(
+                new IdempotencyRow(caller, idempotencyKey) { JobId = jobId, RequestHash = hash, CreatedAt = _time.GetUtcNow() }, cancellationToken);
+            if (claim.RequestHash != hash)
+            {
+                return new(SubmitOutcome.IdempotencyKeyReused, null, 0, [new("Idempotency-Key", "was used for a different request; use a new key for a new job")]);
+            }
+        }
+
+        using var body = new MemoryStream(csv, writable: false);
+        var result = await ProcessAsync(new CsvJobSource(name, hash, metadata), body, cancellationToken);
+        return new(result.Repeated ? SubmitOutcome.Repeated : SubmitOutcome.Accepted, result.JobId, result.TaskCount, []);
+    }
+
     /// <summary>Reads <c>jobs/{name}.csv</c> as it is now (pinned to its current ETag).</summary>
     public async Task<CsvJobResult> ProcessBlobAsync(string name, CancellationToken cancellationToken)
     {
