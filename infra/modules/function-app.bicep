@@ -38,6 +38,8 @@ param entraClientId string
 @description('Accept function-key callers beside signed-in ones (they are the one default caller).')
 param allowFunctionKeyCallers bool
 
+var names = loadJsonContent('../core-names.json')
+
 // A request without a signed-in principal is the default caller; with sign-in on and key callers refused, there is none (401).
 var defaultCaller = empty(entraClientId) || allowFunctionKeyCallers ? 'function-key' : ''
 
@@ -137,6 +139,8 @@ resource authentication 'Microsoft.Web/sites/config@2024-11-01' = if (!empty(ent
     globalValidation: {
       requireAuthentication: !allowFunctionKeyCallers
       unauthenticatedClientAction: allowFunctionKeyCallers ? 'AllowAnonymous' : 'Return401'
+      // A client reads the API's description before it signs in.
+      excludedPaths: [names.openApiDocumentPath]
     }
     identityProviders: {
       azureActiveDirectory: {

@@ -77,6 +77,7 @@ public sealed class AppSettingsTemplateTests(CompiledInfra infra)
             Assert.Equal("authsettingsV2", auth.LeafName);
             var validation = auth.Properties!["globalValidation"]!;
             Assert.Equal((!allowKeys, allowKeys ? "AllowAnonymous" : "Return401"), ((bool)validation["requireAuthentication"]!, (string?)validation["unauthenticatedClientAction"]));
+            Assert.Equal("/api/openapi.json", (string?)Assert.Single(validation["excludedPaths"]!.AsArray())); // readable before signing in
             var entra = auth.Properties!["identityProviders"]!["azureActiveDirectory"]!;
             Assert.Equal(clientId, (string?)entra["registration"]!["clientId"]);
             Assert.Equal($"api://{clientId}", (string?)entra["validation"]!["allowedAudiences"]![0]);

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Elite.Core.Api;
 using Elite.Core.Configuration;
 using Elite.Core.Storage;
 
@@ -32,6 +33,7 @@ public sealed class CoreNamesFileTests
             ["userUploadContainers"] = new JsonArray(StorageNames.Containers.Concepts, StorageNames.Containers.Jobs),
             ["resultsContainer"] = StorageNames.Containers.Results,
             ["deadLetterContainer"] = StorageNames.Containers.EventDeadLetters,
+            ["openApiDocumentPath"] = "/" + ApiRoutes.Prefix + ApiRoutes.OpenApiDocument,
             ["blobTriggers"] = new JsonArray(BlobTriggerFunctions.All.Select(t => (JsonNode?)new JsonObject
             {
                 ["functionName"] = t.FunctionName,
