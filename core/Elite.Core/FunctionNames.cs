@@ -17,5 +17,6 @@ public static class FunctionNames
     public const string DeleteConcept = "DeleteConcept";
     public const string GetOpenApiDocument = "GetOpenApiDocument";
     public const string JobEvents = "JobEvents";
+    public const string ConceptEvents = "ConceptEvents";
     public const string Reconcile = "Reconcile";
 }

@@ -33,12 +33,11 @@ public static class PipelineServices
         services.AddSingleton(ResultRetention.FromConfiguration(configuration));
         services.AddSingleton(new JobList(clients));
         services.AddSingleton(new JobCancellation(clients));
-        services.AddSingleton(new JobEventHandler(
-            clients,
-            new WebhookDelivery(WebhookDelivery.CreateHttpClient(urlPolicy, webhooks), new WebhookSigner(webhooks.SigningSecret ?? throw new InvalidOperationException(
-                "Webhooks__SigningSecret is not set: webhooks are signed with it (whsec_ + base64 of 32 random bytes; in Azure, a Key Vault reference).")), urlPolicy, webhooks),
-            webhooks,
-            links));
+        var delivery = new WebhookDelivery(WebhookDelivery.CreateHttpClient(urlPolicy, webhooks), new WebhookSigner(webhooks.SigningSecret ?? throw new InvalidOperationException(
+            "Webhooks__SigningSecret is not set: webhooks are signed with it (whsec_ + base64 of 32 random bytes; in Azure, a Key Vault reference).")), urlPolicy, webhooks);
+        services.AddSingleton(urlPolicy);
+        services.AddSingleton(new JobEventHandler(clients, delivery, webhooks, links));
+        services.AddSingleton(new ConceptEventHandler(clients, delivery));
         return services;
     }
 }

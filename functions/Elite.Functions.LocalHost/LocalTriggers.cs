@@ -22,4 +22,8 @@ public sealed class LocalTriggers(ConceptFunctions concepts, JobFunctions jobs, 
     [FunctionName(FunctionNames.JobEvents)]
     public Task JobEvents([QueueTrigger(StorageNames.Queues.JobEvents, Connection = StorageConnection.SettingName)] string message, long dequeueCount, CancellationToken cancellationToken) =>
         webhooks.JobEvents(message, dequeueCount, cancellationToken);
+
+    [FunctionName(FunctionNames.ConceptEvents)]
+    public Task ConceptEvents([QueueTrigger(StorageNames.Queues.ConceptEvents, Connection = StorageConnection.SettingName)] string message, long dequeueCount, CancellationToken cancellationToken) =>
+        webhooks.ConceptEvents(message, dequeueCount, cancellationToken);
 }

@@ -180,11 +180,13 @@ public static class ApiDocument
             [
                 new(ApiRoutes.PhotoTypeParameter, ParameterLocation.Query, $"The photo's file type: {ImageTypes}.", new() { Type = JsonSchemaType.String, Default = "png" }),
                 new(ApiRoutes.MaskTypeParameter, ParameterLocation.Query, $"The mask's file type ({ImageTypes}); absent: no mask.", new() { Type = JsonSchemaType.String }),
+                new(ApiRoutes.WebhookUrlParameter, ParameterLocation.Query,
+                    "Where the concept's signed webhooks go: concept.ready, concept.rejected or concept.failed, once per version of its files.", new() { Type = JsonSchemaType.String, Format = "uri" }),
             ],
             Answers =
             [
                 new(201, "Created: the concept and its upload links.", typeof(ConceptCreated), Location: true),
-                new(400, "An unsupported file type.", typeof(ApiErrors)),
+                new(400, "An unsupported file type, or a webhook URL that is refused.", typeof(ApiErrors)),
             ],
         },
         new(FunctionNames.GetConcept, HttpMethod.Get, ApiRoutes.Concept, Concepts, "Read a concept", "Pending, Ready, Rejected or Failed, with the reason.")

@@ -1,3 +1,4 @@
+using Elite.Core.Webhooks;
 using Azure.Storage.Blobs;
 using Elite.Core;
 using Elite.Core.Api;
@@ -15,7 +16,7 @@ namespace Elite.Functions;
 /// Concepts: created through the API with upload links, or uploaded straight to <c>concepts/{conceptId}/{file}</c>;
 /// read and deleted by the caller they belong to (an operator's upload belongs to everyone).
 /// </summary>
-public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle lifecycle, BlobLinks links, ApiGate gate, ILogger<ConceptFunctions> logger)
+public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle lifecycle, BlobLinks links, WebhookUrlPolicy webhookUrls, ApiGate gate, ILogger<ConceptFunctions> logger)
 {
     [Function(FunctionNames.ConceptUploaded)]
     public async Task ConceptUploaded(
@@ -39,9 +40,16 @@ public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle life
             .Where(f => f.File is not null && (intake.FileTypeProblem(f.File) is not null || !ResourceId.IsValid(f.File)))
             .Select(f => new ValidationProblem(f.Field, intake.FileTypeProblem(f.File!) ?? $"'{f.File}' is not a usable file name"))
             .ToList();
+        var webhookUrl = request.Query[ApiRoutes.WebhookUrlParameter].FirstOrDefault();
+        if (webhookUrl is not null && (WebhookUrlPolicy.CheckSyntax(webhookUrl, JobLimits.Default.MaxWebhookUrlLength)
+                ?? (await webhookUrls.CheckAsync(webhookUrl, cancellationToken) is { Allowed: false, Reason: var refused } ? refused : null)) is { } urlProblem)
+        {
+            problems.Add(new(ApiRoutes.WebhookUrlParameter, urlProblem));
+        }
+
         if (problems.Count > 0) return new BadRequestObjectResult(new ApiErrors(problems));
 
-        var concept = await lifecycle.CreateAsync(caller, cancellationToken);
+        var concept = await lifecycle.CreateAsync(caller, webhookUrl, cancellationToken);
         var photoLink = await links.ConceptUploadAsync(BlobPaths.ConceptFile(concept.ConceptId, photoFile), cancellationToken);
         var maskLink = maskFile is null ? null : await links.ConceptUploadAsync(BlobPaths.ConceptFile(concept.ConceptId, maskFile), cancellationToken);
         return new CreatedResult(

@@ -38,7 +38,7 @@ public sealed partial class StorageNamesTests
     {
         var queues = StorageNames.Queues.All;
         var workQueues = queues.Where(q => !q.EndsWith(StorageNames.Queues.PoisonSuffix, StringComparison.Ordinal) && q != StorageNames.Queues.GenerateBulk).ToList();
-        Assert.Equal(["encode", "generate", "job-events"], workQueues);
+        Assert.Equal(["encode", "generate", "job-events", "concept-events"], workQueues);
         Assert.All(workQueues, q => Assert.Contains(q + "-poison", queues));
         Assert.DoesNotContain(StorageNames.Queues.GenerateBulk + StorageNames.Queues.PoisonSuffix, queues);
         Assert.Equal(queues.Count, queues.Distinct().Count());

@@ -1,3 +1,4 @@
+using Elite.Core.Webhooks;
 using System.Net;
 using Elite.Core.Api;
 using Elite.Core.Callers;
@@ -24,7 +25,7 @@ public sealed class ConceptFunctionsTests
     {
         new StorageInitializer(clients).InitializeAsync().GetAwaiter().GetResult();
         intake = new ConceptIntake(clients);
-        functions = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new ApiGate(new CallerOptions { DefaultCaller = "team" }, new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
+        functions = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new WebhookUrlPolicy(allowPrivateAddresses: true), new ApiGate(new CallerOptions { DefaultCaller = "team" }, new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public sealed class ConceptFunctionsTests
         Assert.Equal(["photo", "mask"], problems.Select(p => p.Field));
         Assert.StartsWith("'.gif' is not a supported image type", problems[0].Message, StringComparison.Ordinal);
         Assert.StartsWith("'.bmp'", problems[1].Message, StringComparison.Ordinal);
-        var strict = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new ApiGate(new CallerOptions(), new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
+        var strict = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new WebhookUrlPolicy(allowPrivateAddresses: true), new ApiGate(new CallerOptions(), new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
         Assert.IsType<UnauthorizedObjectResult>(await strict.CreateConcept(Request("POST"), default));
     }
 

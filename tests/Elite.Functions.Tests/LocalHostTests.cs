@@ -33,7 +33,7 @@ public sealed class LocalHostTests
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(isolated, local);
-        Assert.Equal(15, local.Count());
+        Assert.Equal(16, local.Count());
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class StorageNamesTemplateTests(CompiledInfra infra)
         var queues = Leaves(infra.Evaluate(), "Microsoft.Storage/storageAccounts/queueServices/queues", DataAccountPrefix);
         Assert.Equal(StorageNames.Queues.All.Order(), queues.Order());
         Assert.Equal(
-            ["encode", "encode-poison", "generate", "generate-bulk", "generate-poison", "job-events", "job-events-poison"],
+            ["concept-events", "concept-events-poison", "encode", "encode-poison", "generate", "generate-bulk", "generate-poison", "job-events", "job-events-poison"],
             queues.Order());
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using CliRunner = Elite.Cli.Tests.Cli;
 using Elite.Cli;
@@ -33,6 +34,26 @@ public sealed class ConceptApiTests(PipelineFixture fixture)
         var gone = await Assert.ThrowsAsync<PipelineApiException>(() => fixture.Api.GetConceptAsync(conceptId, timeout.Token));
         Assert.Equal(HttpStatusCode.NotFound, gone.Status);
         Assert.Null(await fixture.Clients.Table(StorageNames.Tables.Concepts).GetOrDefaultAsync<ConceptRow>(conceptId, ConceptRow.RowKeyValue));
+    }
+
+    [Fact]
+    public async Task A_concept_with_a_webhook_is_told_when_it_is_ready_and_when_an_upload_is_rejected()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var good = await fixture.Api.CreateConceptAsync("png", null, timeout.Token, fixture.Webhooks.Url);
+        var bad = await fixture.Api.CreateConceptAsync("png", null, timeout.Token, fixture.Webhooks.Url);
+        await Task.Delay(TimeSpan.FromSeconds(1.1), timeout.Token); // the polling trigger's one-second watermark (see Uploads)
+        await PipelineApi.UploadAsync(good.PhotoUploadUrl, await File.ReadAllBytesAsync(CommandHelpers.AssetPath("chelsea.png"), timeout.Token), timeout.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1.1), timeout.Token);
+        await PipelineApi.UploadAsync(bad.PhotoUploadUrl, "this is not an image"u8.ToArray(), timeout.Token);
+
+        var ready = JsonDocument.Parse((await Uploads.NextWebhookAsync(fixture, good.Id, timeout.Token)).Body).RootElement;
+        var rejected = JsonDocument.Parse((await Uploads.NextWebhookAsync(fixture, bad.Id, timeout.Token)).Body).RootElement;
+
+        Assert.Equal(("concept.ready", "ready", "auto"), (ready.GetProperty("type").GetString(), ready.GetProperty("data").GetProperty("status").GetString(), ready.GetProperty("data").GetProperty("maskSource").GetString()));
+        Assert.Equal(("concept.rejected", "rejected"), (rejected.GetProperty("type").GetString(), rejected.GetProperty("data").GetProperty("status").GetString()));
+        Assert.Contains("photo.png", rejected.GetProperty("data").GetProperty("reason").GetString());
+        Assert.Equal(ConceptStatus.Rejected, (await fixture.Api.GetConceptAsync(bad.Id, timeout.Token)).Status);
     }
 
     private static async Task<bool> ExistsAsync(Azure.Storage.Blobs.BlobContainerClient container, string conceptId)

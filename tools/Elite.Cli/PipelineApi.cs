@@ -87,9 +87,11 @@ internal sealed class PipelineApi : IDisposable
     }
 
     /// <summary>A new concept of this caller, with write-only upload links for its photo (and mask) of these file types.</summary>
-    public async Task<ConceptCreated> CreateConceptAsync(string photoType, string? maskType, CancellationToken cancellationToken)
+    /// <param name="webhookUrl">Where the concept's Ready, Rejected and Failed webhooks go, or null.</param>
+    public async Task<ConceptCreated> CreateConceptAsync(string photoType, string? maskType, CancellationToken cancellationToken, string? webhookUrl = null)
     {
-        var query = $"?{ApiRoutes.PhotoTypeParameter}={Uri.EscapeDataString(photoType)}" + (maskType is null ? "" : $"&{ApiRoutes.MaskTypeParameter}={Uri.EscapeDataString(maskType)}");
+        var query = $"?{ApiRoutes.PhotoTypeParameter}={Uri.EscapeDataString(photoType)}" + (maskType is null ? "" : $"&{ApiRoutes.MaskTypeParameter}={Uri.EscapeDataString(maskType)}")
+            + (webhookUrl is null ? "" : $"&{ApiRoutes.WebhookUrlParameter}={Uri.EscapeDataString(webhookUrl)}");
         using var response = await http.PostAsync(ApiRoutes.Concepts + query, content: null, cancellationToken);
         return await ReadAsync<ConceptCreated>(response, cancellationToken);
     }

@@ -20,6 +20,9 @@ public static class ApiRoutes
     public const string PhotoTypeParameter = "photo";
     public const string MaskTypeParameter = "mask";
 
+    /// <summary>Query parameter of <c>POST /api/concepts</c>: where the concept's Ready, Rejected and Failed webhooks go.</summary>
+    public const string WebhookUrlParameter = "webhookUrl";
+
     /// <summary>The request header that makes a job submission safe to retry.</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
 

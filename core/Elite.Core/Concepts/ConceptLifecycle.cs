@@ -103,9 +103,10 @@ public sealed class ConceptLifecycle(StorageClients clients)
     /// upload to <c>concepts/{id}/</c>, which then goes through <see cref="RegisterUploadAsync"/> as any upload does.
     /// Its id is a version 7 GUID: not a name another caller could guess.
     /// </summary>
-    public async Task<ConceptRow> CreateAsync(Callers.Caller owner, CancellationToken cancellationToken)
+    /// <param name="webhookUrl">Where its Ready, Rejected and Failed events go (already checked), or null.</param>
+    public async Task<ConceptRow> CreateAsync(Callers.Caller owner, string? webhookUrl, CancellationToken cancellationToken)
     {
-        var row = new ConceptRow(Guid.CreateVersion7().ToString("N")) { Status = ConceptStatus.Pending, Owner = owner.Id, Reason = AwaitingPhoto };
+        var row = new ConceptRow(Guid.CreateVersion7().ToString("N")) { Status = ConceptStatus.Pending, Owner = owner.Id, Reason = AwaitingPhoto, WebhookUrl = webhookUrl };
         await _concepts.AddEntityAsync(row, cancellationToken);
         return row;
     }
@@ -185,6 +186,7 @@ public sealed class ConceptLifecycle(StorageClients clients)
                 cancellationToken);
         }
 
+        if (outcome == ConceptUploadOutcome.Rejected) await SendEventAsync(row!, cancellationToken);
         return new(outcome, row?.Status, outcome == ConceptUploadOutcome.Ignored ? upload.Problem : row?.Reason);
     }
 
@@ -225,16 +227,24 @@ public sealed class ConceptLifecycle(StorageClients clients)
     /// <returns>False when the result was dropped: the concept changed (a new upload, or a rejected one) while it was encoded.</returns>
     private async Task<bool> SaveEncoderResultAsync(ConceptRow read, ConceptRow updated, CancellationToken cancellationToken)
     {
-        if (await _concepts.TryReplaceAsync(updated, cancellationToken))
-        {
-            return true;
-        }
-
         // A mark (Pending for this encoding, EncodeRequested) leaves the result standing; a rejection never does, even
         // of a mask that left the photo's and the old mask's names and ETags as they were.
-        var current = await GetAsync(read.ConceptId, cancellationToken);
-        return current is { Status: ConceptStatus.Pending or ConceptStatus.Ready } && SameUpload(current, read)
-            && await _concepts.TryReplaceAsync(updated with { ETag = current.ETag, EncodeRequested = current.EncodeRequested }, cancellationToken);
+        var saved = await _concepts.TryReplaceAsync(updated, cancellationToken)
+            || (await GetAsync(read.ConceptId, cancellationToken) is { Status: ConceptStatus.Pending or ConceptStatus.Ready } current && SameUpload(current, read)
+                && await _concepts.TryReplaceAsync(updated with { ETag = current.ETag, EncodeRequested = current.EncodeRequested }, cancellationToken));
+        if (saved) await SendEventAsync(updated, cancellationToken);
+        return saved;
+    }
+
+    /// <summary>
+    /// Tells the concept's webhook (if it has one) its new state. After the row is saved: an encoder that dies in between
+    /// encodes again on redelivery and sends it then (the same event id: receivers can dedupe).
+    /// </summary>
+    private async Task SendEventAsync(ConceptRow row, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(row.WebhookUrl)) return;
+        await clients.Queue(StorageNames.Queues.ConceptEvents).SendMessageAsync(
+            QueueMessages.Serialize(new ConceptEvent(row.ConceptId, row.Status, row.Version)), cancellationToken);
     }
 
     private Task SendEncodeRequestAsync(ConceptRow row, CancellationToken cancellationToken) =>

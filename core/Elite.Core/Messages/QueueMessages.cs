@@ -30,6 +30,12 @@ public sealed record JobEvent(string JobId, string Kind, int Attempt = 0, int? S
     public const string TasksCompleted = "tasks";
 }
 
+/// <summary>
+/// A concept with a webhook reached <see cref="Status"/> (Ready, Rejected or Failed) for photo and mask
+/// <see cref="Version"/> (queue <c>concept-events</c>); <see cref="Attempt"/> as in <see cref="JobEvent"/>.
+/// </summary>
+public sealed record ConceptEvent(string ConceptId, Rows.ConceptStatus Status, string? Version, int Attempt = 0);
+
 /// <summary>The JSON of every queue message, written and read in one way.</summary>
 public static class QueueMessages
 {

@@ -80,6 +80,9 @@ public sealed record ConceptRow : ITableEntity
     /// </summary>
     public string? Owner { get; set; }
 
+    /// <summary>Where the concept's webhook events go (<c>concept.ready</c>, <c>concept.rejected</c>, <c>concept.failed</c>), set at creation through the API.</summary>
+    public string? WebhookUrl { get; set; }
+
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }

@@ -36,13 +36,17 @@ public static class StorageNames
         public const string GenerateBulk = "generate-bulk";
         public const string JobEvents = "job-events";
 
+        /// <summary>A concept with a webhook became Ready, Rejected or Failed.</summary>
+        public const string ConceptEvents = "concept-events";
+
         public const string EncodePoison = Encode + PoisonSuffix;
         /// <summary>Both lanes' tasks that cannot be processed.</summary>
         public const string GeneratePoison = Generate + PoisonSuffix;
         public const string JobEventsPoison = JobEvents + PoisonSuffix;
+        public const string ConceptEventsPoison = ConceptEvents + PoisonSuffix;
 
         public static IReadOnlyList<string> All { get; } =
-            [Encode, EncodePoison, Generate, GenerateBulk, GeneratePoison, JobEvents, JobEventsPoison];
+            [Encode, EncodePoison, Generate, GenerateBulk, GeneratePoison, JobEvents, JobEventsPoison, ConceptEvents, ConceptEventsPoison];
     }
 
     public static class Tables
