@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Elite.Cli.LocalStack;
-using Elite.Contracts.Packs;
 using Elite.Core;
 using Elite.Core.Api;
 using Elite.Core.Configuration;
@@ -9,8 +8,6 @@ using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
-using Elite.ModelBuilder.Packs;
-using Elite.ModelBuilder.Weights;
 using Spectre.Console;
 
 namespace Elite.Cli.Fairness;
@@ -71,31 +68,19 @@ internal sealed record FairnessArm(
 internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
-    private readonly string _root = LocalPrograms.RepositoryRoot();
-    private readonly string _work = Directory.CreateTempSubdirectory("elite-fairness-").FullName;
-
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
-        var logs = Directory.CreateDirectory(Path.Combine(_work, "logs")).FullName;
+        await using var workspace = await BenchWorkspace.StartAsync("fairness", cancellationToken);
+        var (clients, logs, storage) = (workspace.Clients, workspace.Logs, workspace.StorageSettings());
         output.WriteLine($"fairness run: a {settings.Small}-image job behind a {settings.Large}-image job, one CPU worker at batch {settings.Batch}, {settings.Steps} steps; logs in {logs}");
-        await using var azurite = await LocalAzurite.StartAsync(_root, Path.Combine(_work, "azurite"), cancellationToken);
-        var clients = new StorageClients(new StorageConnection { ConnectionString = azurite.ConnectionString });
-        await new StorageInitializer(clients).InitializeAsync(cancellationToken);
-        var pack = Path.Combine(_work, "pack");
-        PackBuilder.Build(ElitePreset.Tiny, new RandomWeights(1), "random (seed 1)", pack);
-        var storage = new Dictionary<string, string>
-        {
-            [StorageConnection.SettingName] = azurite.ConnectionString,
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
-        using var worker = new LocalProcess("worker", [LocalPrograms.Assembly(_root, LocalPrograms.Worker), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"],
-            new Dictionary<string, string>(storage.Concat(LocalPrograms.WorkerSettings(pack, settings.Batch))), logs);
+        using var worker = new LocalProcess("worker", [LocalPrograms.Assembly(workspace.Root, LocalPrograms.Worker), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"],
+            new Dictionary<string, string>(storage.Concat(LocalPrograms.WorkerSettings(workspace.Pack, settings.Batch))), logs);
 
         var arms = new List<FairnessArm>();
         foreach (var (name, interactiveMax) in new[] { ("one lane (before)", 0), ("two lanes (now)", JobLanes.Default.InteractiveMaxImages) })
         {
             var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
-            using var functions = new LocalProcess($"functions-{interactiveMax}", [LocalPrograms.Assembly(_root, LocalPrograms.Functions), "--urls", url], new Dictionary<string, string>(storage)
+            using var functions = new LocalProcess($"functions-{interactiveMax}", [LocalPrograms.Assembly(workspace.Root, LocalPrograms.Functions), "--urls", url], new Dictionary<string, string>(storage)
             {
                 [AppSettings.WebhookSigningSecret] = WebhookSecret.Generate(),
                 [$"{JobLanes.SectionName}{AppSettings.SectionSeparator}{nameof(JobLanes.InteractiveMaxImages)}"] = $"{interactiveMax}",
@@ -112,7 +97,7 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
         output.WriteLine(ok
             ? "fairness run passed: with two lanes the small job started with the next batch"
             : $"fairness run FAILED: with two lanes the small job did not start with the next batch; logs in {logs}");
-        if (ok) Directory.Delete(_work, recursive: true);
+        if (ok) workspace.Delete();
         return ok;
     }
 

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Text;
 using Azure.Storage.Blobs.Models;
 using Elite.Cli.LocalStack;
-using Elite.Contracts.Packs;
 using Elite.Core;
 using Elite.Core.Api;
 using Elite.Core.Configuration;
@@ -12,8 +11,6 @@ using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
-using Elite.ModelBuilder.Packs;
-using Elite.ModelBuilder.Weights;
 using Spectre.Console;
 
 namespace Elite.Cli;
@@ -62,20 +59,14 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
 {
     private const int Steps = 2;
     private readonly Random _random = new();
-    private readonly string _root = LocalPrograms.RepositoryRoot();
-    private readonly string _work = Directory.CreateTempSubdirectory("elite-faults-").FullName;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _webhookFailures, _webhookHangs;
 
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
-        var logs = Directory.CreateDirectory(Path.Combine(_work, "logs")).FullName;
+        await using var workspace = await BenchWorkspace.StartAsync("faults", cancellationToken);
+        var (azurite, clients, logs, pack) = (workspace.Azurite, workspace.Clients, workspace.Logs, workspace.Pack);
         output.WriteLine($"fault run: {settings.Jobs} jobs × {settings.Tasks} images, {settings.Kills} worker kills, {settings.FaultRate:P0} storage faults; logs in {logs}");
-        await using var azurite = await LocalAzurite.StartAsync(_root, Path.Combine(_work, "azurite"), cancellationToken);
-        var clients = new StorageClients(new StorageConnection { ConnectionString = azurite.ConnectionString });
-        await new StorageInitializer(clients).InitializeAsync(cancellationToken);
-        var pack = Path.Combine(_work, "pack");
-        PackBuilder.Build(ElitePreset.Tiny, new RandomWeights(1), "random (seed 1)", pack);
 
         var secret = WebhookSecret.Generate();
         await using var receiver = new WebhookReceiver(new WebhookVerifier(secret))
@@ -88,14 +79,10 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
             },
         };
 
-        var storage = new Dictionary<string, string>
-        {
-            [StorageConnection.SettingName] = azurite.ConnectionString,
-            [StorageConnection.SettingName + AppSettings.SectionSeparator + StorageConnection.InjectedFaultRateKey] = settings.FaultRate.ToString(CultureInfo.InvariantCulture),
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
+        var storage = workspace.StorageSettings();
+        storage[StorageConnection.SettingName + AppSettings.SectionSeparator + StorageConnection.InjectedFaultRateKey] = settings.FaultRate.ToString(CultureInfo.InvariantCulture);
         var functionsUrl = $"http://127.0.0.1:{LoopbackPort.Free()}";
-        using var functions = new LocalProcess("functions", [LocalPrograms.Assembly(_root, LocalPrograms.Functions), "--urls", functionsUrl], new Dictionary<string, string>(storage)
+        using var functions = new LocalProcess("functions", [LocalPrograms.Assembly(workspace.Root, LocalPrograms.Functions), "--urls", functionsUrl], new Dictionary<string, string>(storage)
         {
             [AppSettings.WebhookSigningSecret] = secret,
             [AppSettings.WebhookAllowPrivateAddresses] = "true",
@@ -103,7 +90,7 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
             [Webhooks(nameof(WebhookOptions.RetrySchedule))] = "00:00:01,00:00:04",
             [Webhooks(nameof(WebhookOptions.MaxAttempts))] = "40",
         }, logs);
-        var workers = Enumerable.Range(1, 2).Select(i => new LocalProcess($"worker-{i}", [LocalPrograms.Assembly(_root, LocalPrograms.Worker), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"], new Dictionary<string, string>(storage.Concat(LocalPrograms.WorkerSettings(pack, maxBatch: 4)))
+        var workers = Enumerable.Range(1, 2).Select(i => new LocalProcess($"worker-{i}", [LocalPrograms.Assembly(workspace.Root, LocalPrograms.Worker), "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"], new Dictionary<string, string>(storage.Concat(LocalPrograms.WorkerSettings(pack, maxBatch: 4)))
         {
             [LocalPrograms.WorkerSetting(nameof(WorkerOptions.VisibilitySeconds))] = "10", // a killed worker's messages come back soon
             [LocalPrograms.WorkerSetting(nameof(WorkerOptions.ConceptNotReadyRetrySeconds))] = "2",
@@ -123,7 +110,7 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
             var drained = await DrainAsync(clients, submitted, deadline.Token);
             var drainTime = clock.Elapsed;
             var faults = await chaos;
-            return await ReportAsync(clients, submitted, receiver, faults, functions, workers, drained, drainTime);
+            return await ReportAsync(workspace, submitted, receiver, faults, functions, workers, drained, drainTime);
         }
         finally
         {
@@ -261,8 +248,9 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
     }
 
     private async Task<bool> ReportAsync(
-        StorageClients clients, List<SubmittedJob> jobs, WebhookReceiver receiver, FaultCounts faults, LocalProcess functions, List<LocalProcess> workers, bool drained, TimeSpan drainTime)
+        BenchWorkspace workspace, List<SubmittedJob> jobs, WebhookReceiver receiver, FaultCounts faults, LocalProcess functions, List<LocalProcess> workers, bool drained, TimeSpan drainTime)
     {
+        var clients = workspace.Clients;
         int final = 0, tasks = 0, countedOnce = 0, lost = 0, duplicated = 0, blobsPerSucceeded = 0, succeeded = 0, failedWithReason = 0;
         var webhooksPerJob = new List<int>();
         var accepted = receiver.Received.Where(r => r.AnsweredWith is >= 200 and < 300).ToList();
@@ -313,8 +301,8 @@ internal sealed class FaultRun(FaultRunSettings settings, TextWriter output)
 
         var ok = drained && stuck == 0 && lost == 0 && duplicated == 0 && countedOnce == tasks && failedWithReason == failed
                  && blobsPerSucceeded == succeeded && webhooksPerJob.All(count => count == 1);
-        output.WriteLine(ok ? "fault run passed: nothing stuck, lost or duplicated; one webhook per job" : $"fault run FAILED; logs in {Path.Combine(_work, "logs")}");
-        if (ok) Directory.Delete(_work, recursive: true);
+        output.WriteLine(ok ? "fault run passed: nothing stuck, lost or duplicated; one webhook per job" : $"fault run FAILED; logs in {workspace.Logs}");
+        if (ok) workspace.Delete();
         return ok;
     }
 
