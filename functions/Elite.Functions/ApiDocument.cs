@@ -121,6 +121,7 @@ public static class ApiDocument
                 new(202, "Accepted: the new job, or the earlier job of a repeated Idempotency-Key.", typeof(JobAccepted), Location: true),
                 new(400, "The body or the Idempotency-Key breaks the rules: every problem, with the field it concerns.", typeof(ApiErrors)),
                 new(409, "The Idempotency-Key was used before with another body.", typeof(ApiErrors)),
+                new(413, "A text/csv body over the limit: upload the CSV to the jobs container instead.", typeof(ApiErrors)),
             ],
         },
         new(FunctionNames.ListJobs, HttpMethod.Get, ApiRoutes.Jobs, Jobs, "List the caller's jobs", "Newest first, a page at a time.")
@@ -170,7 +171,7 @@ public static class ApiDocument
                 new(202, "Queued for delivery.", Location: true),
                 new(400, "A malformed id.", typeof(ApiErrors)),
                 new(404, "The caller has no such job.", typeof(ApiErrors)),
-                new(409, "The job has no webhook, or has not ended.", typeof(ApiErrors)),
+                new(409, "The job has no completion webhook, or has not ended.", typeof(ApiErrors)),
             ],
         },
         new(FunctionNames.CreateConcept, HttpMethod.Post, ApiRoutes.Concepts, Concepts, "Create a concept",

@@ -138,7 +138,7 @@ public sealed class JobFunctions(
         if (!ResourceId.IsValid(id)) return InvalidId(id);
         var job = await jobs.GetAsync(caller, id, cancellationToken);
         if (job is null) return ApiRequests.NoJob(id);
-        if (string.IsNullOrEmpty(job.WebhookUrl)) return new ConflictObjectResult(ApiErrors.One("id", $"job {id} has no webhook"));
+        if (!job.Wants(WebhookEvents.JobCompleted)) return new ConflictObjectResult(ApiErrors.One("id", $"job {id} has no completion webhook"));
         if (!job.IsFinal) return new ConflictObjectResult(ApiErrors.One("id", $"job {id} has not ended: its webhook is sent when it does"));
         await events.RedeliverAsync(job, cancellationToken);
         return new AcceptedResult(StatusLink(id), null);

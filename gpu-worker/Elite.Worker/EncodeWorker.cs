@@ -74,7 +74,9 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
         if (concept is null || concept.ImageBlob.Length == 0 || concept.Status is ConceptStatus.Rejected or ConceptStatus.Failed
             || ConceptLifecycle.Availability(request.ConceptId, concept, packId).Use == ConceptUse.Ready)
         {
-            // Nothing (left) to encode: gone, rejected since the request, or already encoded for this pack.
+            // Nothing (left) to encode: gone, rejected since the request, or already encoded for this pack (by a delivery
+            // that may have died before the concept's webhook event was sent).
+            if (concept is { Status: ConceptStatus.Ready or ConceptStatus.Failed }) await lifecycle.ResendEventAsync(concept, cancellationToken);
             await lease.CompleteAsync(cancellationToken);
             return;
         }

@@ -12,7 +12,7 @@ public sealed class StorageCommandTests
         Assert.Equal((0, ""), (first.ExitCode, first.Error));
         Assert.Equal((0, ""), (second.ExitCode, second.Error));
         var lines = second.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(15, lines.Length); // 5 containers (with event-dead-letters), 6 queues, 4 tables (with Workers)
+        Assert.Equal(18, lines.Length); // 5 containers (with event-dead-letters), 9 queues (two generate lanes, concept events), 4 tables (with Workers)
         Assert.All(lines, line => Assert.EndsWith("exists", line));
         Assert.Contains(lines, line => line.StartsWith("queue") && line.Contains("generate-poison"));
     }

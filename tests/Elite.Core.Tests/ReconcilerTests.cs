@@ -124,4 +124,23 @@ public sealed class ReconcilerTests(StorageFixture storage) : IAsyncLifetime
         Assert.Contains("job-events-poison", job.LastWebhookError);
         Assert.Equal(0, await clients.CountAsync(StorageNames.Queues.JobEventsPoison));
     }
+
+    [Fact]
+    public async Task A_progress_event_that_went_to_the_poison_queue_is_named_on_the_job_and_leaves_its_completion_webhook_alone()
+    {
+        var jobId = TestStorage.NewId("progress");
+        await clients.Table(StorageNames.Tables.Jobs).AddEntityAsync(new JobRow(jobId)
+        {
+            Status = JobStatus.Running, Source = JobRow.HttpSource, IntakeComplete = true, TaskCount = 2,
+            WebhookUrl = "https://example.com/hook", WebhookEvents = "job.started,job.completed", CreatedAt = DateTimeOffset.UtcNow,
+        });
+        await clients.Queue(StorageNames.Queues.JobEventsPoison).SendMessageAsync(QueueMessages.Serialize(new JobEvent(jobId, JobEvent.Started)));
+
+        await Reconciler().RunAsync(default);
+
+        var job = await clients.JobAsync(jobId);
+        Assert.Equal((WebhookState.None, (string?)null), (job.WebhookStatus, job.LastWebhookError)); // job.completed is still owed
+        Assert.Contains("webhook event started not delivered", job.Reason);
+        Assert.Equal(0, await clients.CountAsync(StorageNames.Queues.JobEventsPoison));
+    }
 }

@@ -47,8 +47,8 @@ public sealed class ConceptApiTests(PipelineFixture fixture)
         await Task.Delay(TimeSpan.FromSeconds(1.1), timeout.Token);
         await PipelineApi.UploadAsync(bad.PhotoUploadUrl, "this is not an image"u8.ToArray(), timeout.Token);
 
-        var ready = JsonDocument.Parse((await Uploads.NextWebhookAsync(fixture, good.Id, timeout.Token)).Body).RootElement;
-        var rejected = JsonDocument.Parse((await Uploads.NextWebhookAsync(fixture, bad.Id, timeout.Token)).Body).RootElement;
+        var ready = JsonDocument.Parse((await Uploads.WebhookNamingAsync(fixture, good.Id, timeout.Token)).Body).RootElement;
+        var rejected = JsonDocument.Parse((await Uploads.WebhookNamingAsync(fixture, bad.Id, timeout.Token)).Body).RootElement;
 
         Assert.Equal(("concept.ready", "ready", "auto"), (ready.GetProperty("type").GetString(), ready.GetProperty("data").GetProperty("status").GetString(), ready.GetProperty("data").GetProperty("maskSource").GetString()));
         Assert.Equal(("concept.rejected", "rejected"), (rejected.GetProperty("type").GetString(), rejected.GetProperty("data").GetProperty("status").GetString()));

@@ -59,6 +59,15 @@ internal static class Uploads
         }
     }
 
+    /// <summary>The first verified, accepted webhook that names <paramref name="id"/>, whenever it came (the channel of <see cref="NextWebhookAsync"/> is not read).</summary>
+    public static async Task<ReceivedWebhook> WebhookNamingAsync(PipelineFixture fixture, string id, CancellationToken cancellationToken)
+    {
+        ReceivedWebhook? found = null;
+        await UntilAsync(() => Task.FromResult((found = fixture.Webhooks.Received.FirstOrDefault(
+            w => w.AnsweredWith is >= 200 and < 300 && w.Text.Contains(id, StringComparison.Ordinal))) is not null), cancellationToken);
+        return found!;
+    }
+
     public static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
     {
         while (!await condition()) await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);

@@ -186,7 +186,8 @@ public sealed class ConceptLifecycle(StorageClients clients)
                 cancellationToken);
         }
 
-        if (outcome == ConceptUploadOutcome.Rejected) await SendEventAsync(row!, cancellationToken);
+        // A rejected photo has no version of its own: the event names the upload it refused.
+        if (outcome == ConceptUploadOutcome.Rejected) await SendEventAsync(row!, $"{upload.FileName}@{upload.ETag?.Trim('"')}", cancellationToken);
         return new(outcome, row?.Status, outcome == ConceptUploadOutcome.Ignored ? upload.Problem : row?.Reason);
     }
 
@@ -232,20 +233,25 @@ public sealed class ConceptLifecycle(StorageClients clients)
         var saved = await _concepts.TryReplaceAsync(updated, cancellationToken)
             || (await GetAsync(read.ConceptId, cancellationToken) is { Status: ConceptStatus.Pending or ConceptStatus.Ready } current && SameUpload(current, read)
                 && await _concepts.TryReplaceAsync(updated with { ETag = current.ETag, EncodeRequested = current.EncodeRequested }, cancellationToken));
-        if (saved) await SendEventAsync(updated, cancellationToken);
+        if (saved) await SendEventAsync(updated, updated.Version, cancellationToken);
         return saved;
     }
 
     /// <summary>
-    /// Tells the concept's webhook (if it has one) its new state. After the row is saved: an encoder that dies in between
-    /// encodes again on redelivery and sends it then (the same event id: receivers can dedupe).
+    /// Tells the concept's webhook (if it has one) its new state, after the row is saved. An encoder that dies in between
+    /// meets the request again, finds the concept done and sends it then (<see cref="ResendEventAsync"/>); an upload
+    /// rejected by the functions is decided again when its blob event comes back. The same event id: receivers dedupe.
     /// </summary>
-    private async Task SendEventAsync(ConceptRow row, CancellationToken cancellationToken)
+    private async Task SendEventAsync(ConceptRow row, string? version, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(row.WebhookUrl)) return;
+        if (string.IsNullOrEmpty(row.WebhookUrl) || row.Status == ConceptStatus.Pending) return;
         await clients.Queue(StorageNames.Queues.ConceptEvents).SendMessageAsync(
-            QueueMessages.Serialize(new ConceptEvent(row.ConceptId, row.Status, row.Version)), cancellationToken);
+            QueueMessages.Serialize(new ConceptEvent(row.ConceptId, row.Status, version)), cancellationToken);
     }
+
+    /// <summary>The encoder met a request for a concept already Ready, Failed or Rejected for it: its event may not have been sent.</summary>
+    public Task ResendEventAsync(ConceptRow row, CancellationToken cancellationToken) =>
+        row.Status == ConceptStatus.Rejected ? Task.CompletedTask : SendEventAsync(row, row.Version, cancellationToken);
 
     private Task SendEncodeRequestAsync(ConceptRow row, CancellationToken cancellationToken) =>
         clients.Queue(StorageNames.Queues.Encode).SendMessageAsync(

@@ -51,7 +51,7 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
             && await _jobs.UpdateAsync<JobRow>(
                 jobId, JobRow.RowKeyValue, j => j.Status == JobStatus.Queued ? j with { Status = JobStatus.Running, StartedAt = j.StartedAt ?? _time.GetUtcNow() } : null, cancellationToken) is { } job)
         {
-            await _progress.StartedAsync(job, cancellationToken);
+            await NoticeAsync(() => _progress.StartedAsync(job, cancellationToken));
         }
 
         return task;
@@ -103,8 +103,8 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
 
         var completedBy = JobCompletion.ByTask(taskId);
         var (counted, madeFinal, job) = await CountAsync(jobId, [taskId], task.Status, completedBy, cancellationToken);
-        if (counted && task.Status != ImageTaskStatus.Canceled) await _progress.TaskEndedAsync(job, cancellationToken);
         var eventSent = await _completion.SendIfOwedAsync(job, completedBy, madeFinal, cancellationToken);
+        if (counted && task.Status != ImageTaskStatus.Canceled) await NoticeAsync(() => _progress.TaskEndedAsync(job, task.CompletedAt ?? _time.GetUtcNow(), cancellationToken));
         return new(counted, task.Status, job.Status, madeFinal, eventSent);
     }
 
@@ -126,6 +126,21 @@ public sealed class JobAccounting(StorageClients clients, TimeProvider? time = n
         }
 
         await _completion.SendIfOwedAsync(job, completedBy, madeFinal, cancellationToken);
+    }
+
+    /// <summary>
+    /// A progress event (job.started, task.completed) is a notice: storage trouble sending it must not fail, or repeat,
+    /// the task's own bookkeeping; the notice is lost (<see cref="JobProgressEvents"/>).
+    /// </summary>
+    private static async Task NoticeAsync(Func<Task> send)
+    {
+        try
+        {
+            await send();
+        }
+        catch (Exception e) when (StorageErrors.IsTransient(e))
+        {
+        }
     }
 
     /// <summary>Tasks counted in one entity group transaction: one marker each, and the job row.</summary>

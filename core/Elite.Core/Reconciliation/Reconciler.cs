@@ -118,7 +118,14 @@ public sealed class Reconciler(StorageClients clients, ConceptIntake concepts, C
             if (messages.Length == 0) return surfaced;
             foreach (var message in messages)
             {
-                if (TryRead(message.Body.ToString()) is { } jobEvent)
+                if (TryRead(message.Body.ToString()) is { Kind: not JobEvent.Completed } progress)
+                {
+                    // A progress event does not settle the completion webhook: it is only named in the job's reason.
+                    var lost = $"webhook event {progress.Kind} not delivered: it failed repeatedly inside the pipeline and went to the job-events-poison queue";
+                    await _jobs.UpdateAsync<JobRow>(progress.JobId, JobRow.RowKeyValue, job => job with { Reason = job.Reason is null ? lost : $"{job.Reason}; {lost}" }, cancellationToken);
+                    surfaced++;
+                }
+                else if (TryRead(message.Body.ToString()) is { } jobEvent)
                 {
                     const string Error = "the webhook's event failed repeatedly inside the pipeline and went to the job-events-poison queue";
                     await _jobs.UpdateAsync<JobRow>(

@@ -6,7 +6,10 @@ using Elite.Core.Storage;
 
 namespace Elite.Core.Webhooks;
 
-/// <summary>The <c>data</c> of a concept's event: its state for one version (photo and mask ETags) of its files.</summary>
+/// <summary>
+/// The <c>data</c> of a concept's event: its state for one version of its files (photo and mask ETags; for a rejection,
+/// the refused file and its ETag).
+/// </summary>
 public sealed record ConceptEventData(string ConceptId, ConceptStatus Status, string? Version, string? Reason, string? MaskSource);
 
 /// <summary>
@@ -33,7 +36,7 @@ public sealed class ConceptEventHandler(StorageClients clients, WebhookDelivery 
         if (string.IsNullOrEmpty(concept.WebhookUrl)) return JobEventOutcome.NoWebhook;
 
         // The reason is the row's while the row still says what the event says; a later upload has its own event.
-        var current = concept.Status == conceptEvent.Status && concept.Version == conceptEvent.Version;
+        var current = concept.Status == conceptEvent.Status && (concept.Status == ConceptStatus.Rejected || concept.Version == conceptEvent.Version);
         var data = new ConceptEventData(concept.ConceptId, conceptEvent.Status, conceptEvent.Version, current ? concept.Reason : null, current ? concept.MaskSource : null);
         var body = new WebhookEnvelope<ConceptEventData>(TypeOf(conceptEvent.Status), current ? concept.Timestamp ?? _time.GetUtcNow() : _time.GetUtcNow(), data).ToJson();
         var attempt = Math.Max(dequeueCount, conceptEvent.Attempt + 1);

@@ -23,23 +23,30 @@ internal sealed class JobProgressEvents(StorageClients clients, TimeProvider tim
         await _jobs.UpdateAsync<JobRow>(job.JobId, JobRow.RowKeyValue, j => j.StartedEventSent ? null : j with { StartedEventSent = true }, cancellationToken);
     }
 
-    /// <summary>A task of the job ended (succeeded or failed).</summary>
-    public async Task TaskEndedAsync(JobRow job, CancellationToken cancellationToken)
+    /// <summary>
+    /// A task of the job ended (succeeded or failed) at <paramref name="completedAt"/>, its row's time: windows are cut by
+    /// those times, whichever worker's clock wrote them, and an event waits a grace period past its window's end for the
+    /// rows of tasks that ended just before it.
+    /// </summary>
+    public async Task TaskEndedAsync(JobRow job, DateTimeOffset completedAt, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (!job.Wants(WebhookEvents.TaskCompleted) || job.TaskEventsUntil > now) return; // the open window reports it
+        if (!job.Wants(WebhookEvents.TaskCompleted) || job.TaskEventsUntil >= completedAt) return; // its window reports it
         var interval = TimeSpan.FromSeconds(job.TaskEventIntervalSeconds ?? WebhookEvents.DefaultTaskIntervalSeconds);
         var since = DateTimeOffset.UnixEpoch;
         var opened = false;
         var row = await _jobs.UpdateAsync<JobRow>(job.JobId, JobRow.RowKeyValue, j =>
         {
-            opened = !(j.TaskEventsUntil > now);
+            opened = !(j.TaskEventsUntil >= completedAt);
             since = j.TaskEventsUntil ?? j.CreatedAt ?? DateTimeOffset.UnixEpoch;
-            return opened ? j with { TaskEventSequence = j.TaskEventSequence + 1, TaskEventsUntil = now + interval } : null;
+            return opened ? j with { TaskEventSequence = j.TaskEventSequence + 1, TaskEventsUntil = completedAt + interval } : null;
         }, cancellationToken);
         if (!opened || row is null) return; // another worker opened it meanwhile
-        await SendAsync(new JobEvent(job.JobId, JobEvent.TasksCompleted, Sequence: row.TaskEventSequence, Since: since, Until: row.TaskEventsUntil), interval, cancellationToken);
+        var delay = row.TaskEventsUntil!.Value - time.GetUtcNow() + Grace;
+        await SendAsync(new JobEvent(job.JobId, JobEvent.TasksCompleted, Sequence: row.TaskEventSequence, Since: since, Until: row.TaskEventsUntil),
+            delay > TimeSpan.Zero ? delay : Grace, cancellationToken);
     }
+
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
     private async Task SendAsync(JobEvent jobEvent, TimeSpan delay, CancellationToken cancellationToken) =>
         await clients.Queue(StorageNames.Queues.JobEvents).SendMessageAsync(QueueMessages.Serialize(jobEvent), visibilityTimeout: delay, cancellationToken: cancellationToken);

@@ -70,6 +70,9 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMinutes(30)); // a worker that died must not leave the run waiting forever
+        cancellationToken = deadline.Token;
         await using var workspace = await BenchWorkspace.StartAsync("fairness", cancellationToken);
         var (clients, logs, storage) = (workspace.Clients, workspace.Logs, workspace.StorageSettings());
         output.WriteLine($"fairness run: a {settings.Small}-image job behind a {settings.Large}-image job, one CPU worker at batch {settings.Batch}, {settings.Steps} steps; logs in {logs}");
@@ -115,9 +118,14 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
         var large = (await api.SubmitAsync(Job(conceptId, settings.Large, "large"), null, cancellationToken)).JobId;
 
         // The large job runs at its steady pace (the first batch also warms the worker up) before the small one comes.
-        var warm = await WaitForJobAsync(clients, large, j => j.SucceededCount >= settings.Batch, cancellationToken);
+        var warm = await WaitForJobAsync(clients, large, j => j.SucceededCount >= settings.Batch || j.IsFinal, cancellationToken);
         var clock = Stopwatch.StartNew();
-        var paced = await WaitForJobAsync(clients, large, j => j.SucceededCount >= warm.SucceededCount + 2 * settings.Batch, cancellationToken);
+        var paced = await WaitForJobAsync(clients, large, j => j.SucceededCount >= warm.SucceededCount + 2 * settings.Batch || j.IsFinal, cancellationToken);
+        if (paced.IsFinal || paced.SucceededCount == warm.SucceededCount)
+        {
+            throw new InvalidOperationException($"the large job ended ({paced.Status}: {paced.Reason}) before it could be timed; give it more images (--large)");
+        }
+
         var perImage = clock.Elapsed / (paced.SucceededCount - warm.SucceededCount);
 
         var small = (await api.SubmitAsync(Job(conceptId, settings.Small, "small"), null, cancellationToken)).JobId;
