@@ -1,5 +1,5 @@
 // The GPU worker: a Container Apps environment with a serverless (consumption) GPU workload profile and
-// the worker's container app on it, scaled by KEDA on the length of the encode and generate queues from
+// the worker's container app on it, scaled by KEDA on the length of the encode and both generate queues from
 // zero replicas (no GPU is billed while both queues are empty). When a replica starts, an init container
 // downloads the model pack with the worker's identity and checks every file against the pack manifest's
 // sha256 before the worker itself starts taking messages.
