@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -25,7 +23,7 @@ public sealed class ConceptEventHandler(StorageClients clients, WebhookDelivery 
 
     /// <summary>The same on every attempt and every redelivery of the event for this version.</summary>
     public static string MessageIdFor(ConceptEvent conceptEvent) =>
-        "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"concept/{conceptEvent.ConceptId}/{conceptEvent.Status}/{conceptEvent.Version}")))[..32];
+        WebhookSigner.MessageIdFor($"concept/{conceptEvent.ConceptId}/{conceptEvent.Status}/{conceptEvent.Version}");
 
     /// <exception cref="RetryLaterException">The attempt failed and another is due.</exception>
     public async Task<JobEventOutcome> HandleAsync(ConceptEvent conceptEvent, int dequeueCount, CancellationToken cancellationToken)

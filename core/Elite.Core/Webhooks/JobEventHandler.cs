@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure.Data.Tables;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
@@ -168,17 +166,12 @@ public sealed class JobEventHandler(StorageClients clients, WebhookDelivery deli
         await clients.Queue(StorageNames.Queues.JobEvents).SendMessageAsync(
             QueueMessages.Serialize(jobEvent), visibilityTimeout: delay, cancellationToken: cancellationToken);
 
-    /// <summary>
-    /// The <c>webhook-id</c> of a job's completion: the same on every attempt, so receivers can dedupe. A hash,
-    /// because job ids may hold '.', which the signature scheme forbids in ids.
-    /// </summary>
-    public static string MessageIdFor(string jobId) => MessageId($"{JobEvent.Completed}/{jobId}");
+    /// <summary>The <c>webhook-id</c> of a job's completion (<see cref="WebhookSigner.MessageIdFor"/>).</summary>
+    public static string MessageIdFor(string jobId) => WebhookSigner.MessageIdFor($"{JobEvent.Completed}/{jobId}");
 
     /// <summary>The <c>webhook-id</c> of any event: a progress event's is stable over its attempts, as the completion's.</summary>
     public static string MessageIdFor(JobEvent jobEvent) =>
-        jobEvent.Kind == JobEvent.Completed ? MessageIdFor(jobEvent.JobId) : MessageId($"{jobEvent.Kind}/{jobEvent.JobId}/{jobEvent.Sequence}");
-
-    private static string MessageId(string key) => "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
+        jobEvent.Kind == JobEvent.Completed ? MessageIdFor(jobEvent.JobId) : WebhookSigner.MessageIdFor($"{jobEvent.Kind}/{jobEvent.JobId}/{jobEvent.Sequence}");
 
     private async Task<string> BuildBodyAsync(JobRow job, CancellationToken cancellationToken)
     {

@@ -58,6 +58,12 @@ public sealed class WebhookSigner
 
     public WebhookSigner(string secret) => _key = WebhookSecret.ToKey(secret);
 
+    /// <summary>
+    /// A <c>webhook-id</c> for the event that <paramref name="key"/> names: the same for every attempt, so receivers can
+    /// dedupe. A hash, because the scheme forbids '.' in ids, which job and concept ids may hold.
+    /// </summary>
+    public static string MessageIdFor(string key) => "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
+
     /// <summary>The signer of <see cref="WebhookOptions.SigningSecret"/>; throws when it is not set.</summary>
     public static WebhookSigner FromOptions(WebhookOptions options) =>
         new(options.SigningSecret is { Length: > 0 } secret
