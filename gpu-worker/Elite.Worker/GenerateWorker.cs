@@ -1,50 +1,61 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using Azure;
-using Azure.Storage.Blobs.Models;
+using System.Threading.Channels;
 using Azure.Storage.Queues;
 using Elite.Contracts.Generation;
-using Elite.Contracts.Text;
-using Elite.Core.Concepts;
 using Elite.Core.Configuration;
 using Elite.Core.Jobs;
-using Elite.Core.Messages;
-using Elite.Core.Rows;
 using Elite.Core.Storage;
-using Elite.Inference.Concepts;
 using Elite.Inference.Generation;
 using Elite.Inference.Imaging;
-using Elite.Inference.Text;
 using Microsoft.Extensions.Options;
 
 namespace Elite.Worker;
 
 /// <summary>
-/// Consumes the generate lanes (<see cref="JobLanes"/>: <c>generate</c> first, then <c>generate-bulk</c>) with dynamic batching: takes up to MaxBatch tasks, waiting at most MaxWaitMs
-/// for the batch to fill, groups them by what must match (steps and scheduler; one pack per worker),
-/// and runs each group as batched generations. Every message is safe to see twice: a task whose row
-/// is already final is acknowledged without work, results have deterministic blob names, and job
-/// counters move through <see cref="JobAccounting"/>. The tasks of a canceled job are acknowledged as Canceled
-/// without generating (each batch reads its jobs), and a task canceled while its batch was prepared is dropped from it.
+/// Consumes the generate lanes (<see cref="JobLanes"/>: <c>generate</c> first, then <c>generate-bulk</c>) with dynamic
+/// batching: takes up to MaxBatch tasks, waiting at most MaxWaitMs for the batch to fill, and runs them as batched
+/// generations grouped by what must match (steps and scheduler; one pack per worker).
+/// <para>Pipelined (the default) so that the accelerator never waits on storage: while one batch generates, the next is
+/// received and prepared (<see cref="TaskPreparation"/>) and the last one's images are encoded, uploaded and counted
+/// (<see cref="TaskResults"/>), a few at a time. One batch waits ready at most, and one finished batch waits to be
+/// stored at most, so memory stays flat and a slow storage account holds generation back instead of piling results up.
+/// The next batch's tasks are marked Running only as the current call nears its end (its last UNet steps), so a cancel
+/// meanwhile still stops them. <c>Worker__Pipelined=false</c> runs one batch at a time, stage after stage.</para>
+/// <para>Every message is safe to see twice: a task whose row is already final is acknowledged without work, results have
+/// deterministic blob names, and job counters move through <see cref="JobAccounting"/>. On SIGTERM no new work is taken,
+/// a batch prepared but not started is handed back, and what has started is finished.</para>
 /// </summary>
-public sealed class GenerateWorker(
-    StorageClients clients,
-    WorkerRuntime runtime,
-    ConceptCache cache,
-    WorkerMetrics metrics,
-    IOptions<WorkerOptions> options,
-    ILogger<GenerateWorker> logger) : BackgroundService
+public sealed class GenerateWorker : BackgroundService
 {
-    private readonly WorkerOptions settings = options.Value;
-    private readonly JobAccounting accounting = new(clients);
-    private readonly ConceptLifecycle lifecycle = new(clients);
+    /// <summary>Images of a finished batch stored at once: PNG encoding and uploads overlap each other as well as the next batch.</summary>
+    private const int StoreParallelism = 4;
 
-    private readonly IReadOnlyList<QueueClient> lanes = [.. JobLanes.QueuesInOrder.Select(clients.Queue)];
+    /// <summary>The next batch is started (marked Running) when this many UNet steps of the current call are left.</summary>
+    private const int StartNextWithStepsLeft = 2;
+
+    private readonly StorageClients clients;
+    private readonly WorkerRuntime runtime;
+    private readonly WorkerMetrics metrics;
+    private readonly WorkerOptions settings;
+    private readonly ILogger<GenerateWorker> logger;
+    private readonly TaskPreparation preparation;
+    private readonly TaskResults results;
+    private readonly IReadOnlyList<QueueClient> lanes;
+
+    public GenerateWorker(StorageClients clients, WorkerRuntime runtime, ConceptCache cache, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<GenerateWorker> logger)
+    {
+        (this.clients, this.runtime, this.metrics, settings, this.logger) = (clients, runtime, metrics, options.Value, logger);
+        results = new TaskResults(clients, runtime, metrics, logger);
+        preparation = new TaskPreparation(clients, runtime, cache, metrics, settings, results, logger);
+        lanes = [.. JobLanes.QueuesInOrder.Select(clients.Queue)];
+    }
 
     private TimeSpan Visibility => TimeSpan.FromSeconds(settings.VisibilitySeconds);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        settings.Pipelined ? RunPipelinedAsync(stoppingToken) : RunSeriallyAsync(stoppingToken);
+
+    private async Task RunSeriallyAsync(CancellationToken stoppingToken)
     {
         var idle = new IdleBackoff();
         while (!stoppingToken.IsCancellationRequested)
@@ -70,6 +81,185 @@ public sealed class GenerateWorker(
             {
                 foreach (var lease in leases) await lease.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>One batch, stage after stage: prepare, start, generate, store (one image after another).</summary>
+    internal async Task ProcessAsync(IReadOnlyList<MessageLease> leases, CancellationToken cancellationToken)
+    {
+        foreach (var prepared in await preparation.PrepareAsync(leases, cancellationToken))
+        {
+            var batch = await preparation.StartAsync(prepared, cancellationToken);
+            if (batch.Items.Count == 0) continue;
+            var images = await GenerateAsync(batch, progress: null, cancellationToken);
+            if (images is null) continue;
+            for (var i = 0; i < batch.Items.Count; i++) await StoreAsync(batch.Items[i], images[i], cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Three stages joined by channels of one batch each: intake (take, prepare, start) → generation → store. The
+    /// generation stage asks for its next batch once per call (<c>wants</c>), as the call nears its end, so exactly one
+    /// started batch can be waiting for it. Stopping ends the intake; the other stages finish what reached them.
+    /// </summary>
+    private async Task RunPipelinedAsync(CancellationToken stoppingToken)
+    {
+        var wants = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        var ready = Channel.CreateBounded<GenerationBatch>(1);
+        var generated = Channel.CreateBounded<(GenerationBatch Batch, IReadOnlyList<RgbImage> Images)>(1);
+        var intake = Task.Run(() => IntakeAsync(wants.Reader, ready.Writer, stoppingToken), CancellationToken.None);
+        var generation = Task.Run(() => GenerationStageAsync(wants.Writer, ready.Reader, generated.Writer), CancellationToken.None);
+        var store = Task.Run(() => StoreStageAsync(generated.Reader), CancellationToken.None);
+        await Task.WhenAll(intake, generation, store);
+    }
+
+    /// <summary>Takes and prepares batches ahead, and starts one each time the generation stage asks. Storage it cannot reach for good stops the worker, as in serial mode.</summary>
+    private async Task IntakeAsync(ChannelReader<bool> wants, ChannelWriter<GenerationBatch> ready, CancellationToken stoppingToken)
+    {
+        var idle = new IdleBackoff();
+        var wanted = false;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var leases = await TakeBatchAsync(stoppingToken);
+                if (leases.Count == 0)
+                {
+                    await idle.WaitAsync(stoppingToken);
+                    continue;
+                }
+
+                idle.Reset();
+                var batches = new Queue<GenerationBatch>(await preparation.PrepareAsync(leases, CancellationToken.None));
+                while (batches.TryPeek(out var prepared))
+                {
+                    if (!wanted && !await WaitUntilWantedAsync(wants, stoppingToken))
+                    {
+                        // Stopping: what has not started goes back to the queue at once, for another worker.
+                        foreach (var item in batches.SelectMany(b => b.Items))
+                        {
+                            await item.Lease.ReleaseAsync(CancellationToken.None);
+                            await item.Lease.DisposeAsync();
+                        }
+
+                        return;
+                    }
+
+                    batches.Dequeue();
+                    var batch = await preparation.StartAsync(prepared, CancellationToken.None);
+                    wanted = batch.Items.Count == 0; // nothing of it is left to generate: the next one answers the same ask
+                    if (!wanted) await ready.WriteAsync(batch, CancellationToken.None);
+                }
+            }
+        }
+        finally
+        {
+            ready.Complete();
+        }
+    }
+
+    private static async Task<bool> WaitUntilWantedAsync(ChannelReader<bool> wants, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await wants.ReadAsync(stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task GenerationStageAsync(ChannelWriter<bool> wants, ChannelReader<GenerationBatch> ready, ChannelWriter<(GenerationBatch, IReadOnlyList<RgbImage>)> generated)
+    {
+        try
+        {
+            wants.TryWrite(true);
+            await foreach (var batch in ready.ReadAllAsync())
+            {
+                var asked = 0;
+                void AskForNext()
+                {
+                    if (Interlocked.Exchange(ref asked, 1) == 0) wants.TryWrite(true);
+                }
+
+                var progress = new StepsLeft(StartNextWithStepsLeft, AskForNext);
+                var images = await GenerateAsync(batch, progress, CancellationToken.None);
+                AskForNext();
+                if (images is not null) await generated.WriteAsync((batch, images));
+            }
+        }
+        finally
+        {
+            generated.Complete();
+        }
+    }
+
+    private async Task StoreStageAsync(ChannelReader<(GenerationBatch Batch, IReadOnlyList<RgbImage> Images)> generated)
+    {
+        await foreach (var (batch, images) in generated.ReadAllAsync())
+        {
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, batch.Items.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = StoreParallelism },
+                async (i, _) => await StoreAsync(batch.Items[i], images[i], CancellationToken.None));
+        }
+    }
+
+    /// <summary>
+    /// One generation call, off the caller's thread. A failed call (null) lets its messages go, to be delivered again,
+    /// with the cause on the task rows.
+    /// </summary>
+    private async Task<IReadOnlyList<RgbImage>?> GenerateAsync(GenerationBatch batch, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (result, started, ended) = await Task.Run(() =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var result = new Generator(runtime.Models).Generate([.. batch.Items.Select(i => i.Request)], batch.Settings, progress, cancellationToken);
+                return (result, started, Stopwatch.GetTimestamp());
+            }, CancellationToken.None);
+            var seconds = Stopwatch.GetElapsedTime(started, ended).TotalSeconds;
+            metrics.Generation.Record(started, ended, batch.Items.Count);
+            metrics.BatchSize.Record(batch.Items.Count);
+            metrics.StepsPerSecond.Record(batch.Settings.Steps / result.Timings.UNet.TotalSeconds);
+            metrics.ImagesPerSecond.Record(batch.Items.Count / seconds);
+            metrics.Images.Add(batch.Items.Count);
+            logger.LogInformation("Generated {Count} images ({Steps} {Scheduler} steps) in {Seconds:F1} s", batch.Items.Count, batch.Settings.Steps, SchedulerNames.Of(batch.Settings.Scheduler), seconds);
+            return result.Images;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "A generation call of {Count} tasks failed; its messages will be delivered again", batch.Items.Count);
+            try
+            {
+                await results.RecordGenerationErrorAsync(batch, e, cancellationToken);
+            }
+            finally
+            {
+                foreach (var item in batch.Items) await item.Lease.DisposeAsync();
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Stores one result; whatever goes wrong is this task's alone (its message comes back) and never stops the stage.</summary>
+    private async Task StoreAsync(PreparedTask item, RgbImage image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await results.StoreAsync(item, image, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Task {JobId}/{TaskId}: its result could not be recorded ({Reason}); it will be delivered again", item.Task.JobId, item.Task.TaskId, e.Message);
+        }
+        finally
+        {
+            await item.Lease.DisposeAsync();
         }
     }
 
@@ -118,291 +308,12 @@ public sealed class GenerateWorker(
         return leases;
     }
 
-    internal async Task ProcessAsync(IReadOnlyList<MessageLease> leases, CancellationToken cancellationToken)
+    /// <summary>Calls <paramref name="nearlyDone"/> once a call has no more than <paramref name="stepsLeft"/> UNet steps to go.</summary>
+    private sealed class StepsLeft(int stepsLeft, Action nearlyDone) : IProgress<GenerationProgress>
     {
-        var ready = new List<PreparedTask>();
-        var batch = new BatchLookups(); // one lookup per concept and job in a batch
-        foreach (var lease in leases)
+        public void Report(GenerationProgress value)
         {
-            if (await PrepareAsync(lease, batch, cancellationToken) is { } prepared) ready.Add(prepared);
+            if (value.Steps - value.Step <= stepsLeft) nearlyDone();
         }
-
-        foreach (var group in ready.GroupBy(r => (r.Task.Parameters.Steps, r.Task.Parameters.Scheduler)))
-        {
-            var items = new List<PreparedTask>();
-            foreach (var item in group)
-            {
-                var row = await accounting.MarkTaskRunningAsync(item.Task.JobId, item.Task.TaskId, item.ConceptVersion, cancellationToken);
-                if (row.IsFinal)
-                {
-                    // Canceled (or finished by another delivery) since it was read; counted again in case whoever did it died first.
-                    await accounting.RecordTaskResultAsync(row.JobId, row.TaskId, row.Status, row.ResultBlob, row.Reason, cancellationToken);
-                    await item.Lease.CompleteAsync(cancellationToken);
-                    continue;
-                }
-
-                items.Add(item);
-            }
-
-            if (items.Count == 0) continue;
-            var generationSettings = new GenerationSettings(group.Key.Steps, group.Key.Scheduler);
-
-            var clock = Stopwatch.StartNew();
-            GenerationResult result;
-            try
-            {
-                result = new Generator(runtime.Models).Generate([.. items.Select(i => i.Request)], generationSettings, cancellationToken: cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The batch is delivered again; the task rows keep the cause, so a task that fails for good says why.
-                foreach (var item in items) await accounting.RecordAttemptErrorAsync(item.Task.JobId, item.Task.TaskId, $"generation failed: {e.Message}", cancellationToken);
-                throw;
-            }
-
-            var seconds = clock.Elapsed.TotalSeconds;
-            metrics.BatchSize.Record(items.Count);
-            metrics.StepsPerSecond.Record(generationSettings.Steps / result.Timings.UNet.TotalSeconds);
-            metrics.ImagesPerSecond.Record(items.Count / seconds);
-            metrics.Images.Add(items.Count);
-            logger.LogInformation("Generated {Count} images ({Steps} {Scheduler} steps) in {Seconds:F1} s", items.Count, generationSettings.Steps, SchedulerNames.Of(generationSettings.Scheduler), seconds);
-
-            for (var i = 0; i < items.Count; i++)
-            {
-                await StoreAsync(items[i], result.Images[i], cancellationToken);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Stores one image and records it. A failure here is this task's alone: one that can never pass (an image that
-    /// cannot be encoded) fails the task with its reason; a transient one leaves the message to be delivered again.
-    /// </summary>
-    private async Task StoreAsync(PreparedTask prepared, RgbImage image, CancellationToken cancellationToken)
-    {
-        var (lease, task, request, _) = prepared;
-        try
-        {
-            var blob = BlobPaths.Result(task.JobId, task.TaskId);
-            var png = PngEncoder.Encode(image, Metadata(prepared));
-            await clients.Container(StorageNames.Containers.Results).GetBlobClient(blob).UploadAsync(
-                new BinaryData(png), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/png" } }, cancellationToken);
-            var warning = request.Prompt.Truncated ? TokenLimits.TruncationWarning : null;
-            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, ImageTaskStatus.Succeeded, blob, warning, cancellationToken);
-            await lease.CompleteAsync(cancellationToken);
-        }
-        catch (Exception e) when (StorageErrors.IsTransient(e))
-        {
-            logger.LogWarning("Task {JobId}/{TaskId}: its result could not be stored ({Reason}); it will be delivered again", task.JobId, task.TaskId, e.Message);
-            await accounting.RecordAttemptErrorAsync(task.JobId, task.TaskId, $"its result could not be stored: {e.Message}", cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await FailAsync(lease, task, $"the image could not be stored: {e.Message}", poison: false, cancellationToken);
-        }
-    }
-
-    /// <summary>Turns a message into a generation request, or settles it (acknowledged, delayed, failed, poisoned) and returns null.</summary>
-    /// <summary>A task ready to generate: its message, its request, and the concept version its embedding is of.</summary>
-    private sealed record PreparedTask(MessageLease Lease, GenerateTask Task, GenerationRequest Request, string? ConceptVersion);
-
-    private async Task<PreparedTask?> PrepareAsync(MessageLease lease, BatchLookups batch, CancellationToken cancellationToken)
-    {
-        var task = await lease.ReadOrPoisonAsync<GenerateTask>(
-            clients.Queue(StorageNames.Queues.GeneratePoison),
-            t =>
-            {
-                ResourceId.Require(t.JobId, "job id");
-                ResourceId.Require(t.TaskId, "task id");
-            },
-            logger,
-            cancellationToken);
-        if (task is null) return null;
-
-        var row = await clients.Table(StorageNames.Tables.Tasks).GetEntityIfExistsAsync<TaskRow>(task.JobId, task.TaskId, cancellationToken: cancellationToken);
-        var job = row.HasValue ? await batch.JobAsync(clients, task.JobId, cancellationToken) : null;
-        if (job is null)
-        {
-            // No row will ever appear for it (rows are written before messages): an orphan, never to be retried.
-            logger.LogWarning("Poison generate message {MessageId}: task {JobId}/{TaskId} or its job does not exist", lease.Message.MessageId, task.JobId, task.TaskId);
-            await lease.PoisonAsync(clients.Queue(StorageNames.Queues.GeneratePoison), cancellationToken);
-            return null;
-        }
-
-        var current = row.Value!;
-        if (current.IsFinal)
-        {
-            // A redelivery of finished work, or a task its job's cancel settled. Whoever finished it may have died before
-            // counting it or before the job's completion event: the accounting is idempotent, so running it again
-            // completes what is owed. Nothing is owed once the job's event is sent (the job is final: all is counted).
-            if (!job.CompletionEventSent)
-            {
-                await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, current.Status, current.ResultBlob, current.Reason, cancellationToken);
-            }
-
-            await lease.CompleteAsync(cancellationToken);
-            return null;
-        }
-
-        if (job.CancelRequestedAt is not null)
-        {
-            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, ImageTaskStatus.Canceled, null, JobCancellation.CanceledReason, cancellationToken);
-            await lease.CompleteAsync(cancellationToken);
-            return null;
-        }
-
-        if (lease.Message.DequeueCount > settings.MaxDequeueCount)
-        {
-            var cause = current.Reason is { } last ? $"; the last error: {last}" : "";
-            await FailAsync(lease, task, $"generation failed {lease.Message.DequeueCount - 1} times{cause}; the task was moved to the poison queue", poison: true, cancellationToken);
-            return null;
-        }
-
-        var concept = await batch.ConceptAsync(task.ConceptId, id => ConceptAsync(id, cancellationToken));
-        switch (concept.Availability.Use)
-        {
-            case ConceptUse.Wait or ConceptUse.Missing when DateTimeOffset.UtcNow - (task.WaitingSince ?? DateTimeOffset.UtcNow) < TimeSpan.FromSeconds(settings.ConceptReadyDeadlineSeconds):
-                var waiting = task with { WaitingSince = task.WaitingSince ?? DateTimeOffset.UtcNow };
-                await lease.RequeueAsync(QueueMessages.Serialize(waiting), WaitBeforeNextLook(waiting.WaitingSince.Value), cancellationToken);
-                return null;
-            case ConceptUse.Wait or ConceptUse.Missing:
-                await FailAsync(lease, task, $"concept {task.ConceptId} was not encoded within {settings.ConceptReadyDeadlineSeconds} s", poison: false, cancellationToken);
-                return null;
-            case ConceptUse.Unusable:
-                await FailAsync(lease, task, concept.Availability.Reason!, poison: false, cancellationToken);
-                return null;
-        }
-
-        var parameters = task.Parameters;
-        try
-        {
-            var prompt = runtime.Tokenizer.Encode(parameters.Prompt);
-            var negative = runtime.Tokenizer.EncodeWithoutPlaceholder(parameters.NegativePrompt);
-            metrics.QueueWait.Record((DateTimeOffset.UtcNow - (lease.Message.InsertedOn ?? DateTimeOffset.UtcNow)).TotalSeconds);
-            return new(lease, task, new GenerationRequest(concept.Embedding!, prompt, negative, parameters.Seed, parameters.Guidance, parameters.Lambda), concept.Version);
-        }
-        catch (PromptException e)
-        {
-            await FailAsync(lease, task, e.Message, poison: false, cancellationToken);
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// How long a task waiting for its concept stays away: the configured retry at first, then half the time it has
-    /// waited so far, up to five minutes, so that thousands of waiting tasks do not keep the queue (and KEDA) busy.
-    /// </summary>
-    private TimeSpan WaitBeforeNextLook(DateTimeOffset waitingSince)
-    {
-        var halfWaited = (DateTimeOffset.UtcNow - waitingSince).TotalSeconds / 2;
-        return TimeSpan.FromSeconds(Math.Clamp(halfWaited, settings.ConceptNotReadyRetrySeconds, Math.Max(settings.ConceptNotReadyRetrySeconds, 300)));
-    }
-
-    private async Task FailAsync(MessageLease lease, GenerateTask task, string reason, bool poison, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await accounting.RecordTaskResultAsync(task.JobId, task.TaskId, ImageTaskStatus.Failed, resultBlob: null, reason, cancellationToken);
-        }
-        catch (InvalidMessageException e)
-        {
-            // Its rows were deleted while it ran: nothing to record the failure on.
-            logger.LogWarning("Poison generate message {MessageId}: {Reason}", lease.Message.MessageId, e.Message);
-            poison = true;
-        }
-
-        if (poison) await lease.PoisonAsync(clients.Queue(StorageNames.Queues.GeneratePoison), cancellationToken);
-        else await lease.CompleteAsync(cancellationToken);
-        metrics.Failures.Add(1, new KeyValuePair<string, object?>("kind", poison ? "generate-poison" : "generate-failed"));
-        // The reason may quote the user's prompt: it stays on the task row, out of the logs.
-        logger.LogWarning("Task {JobId}/{TaskId} failed; the reason is on its row", task.JobId, task.TaskId);
-    }
-
-    private sealed record ConceptLookup(ConceptAvailability Availability, ConceptEmbedding? Embedding, string? Version = null);
-
-    /// <summary>What a batch looks up once however many of its tasks need it: concepts and jobs (whether they exist, or are canceled).</summary>
-    private sealed class BatchLookups
-    {
-        private readonly Dictionary<string, ConceptLookup> _concepts = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, JobRow?> _jobs = new(StringComparer.Ordinal);
-
-        public async Task<ConceptLookup> ConceptAsync(string conceptId, Func<string, Task<ConceptLookup>> lookup)
-        {
-            if (!_concepts.TryGetValue(conceptId, out var concept)) _concepts[conceptId] = concept = await lookup(conceptId);
-            return concept;
-        }
-
-        public async Task<JobRow?> JobAsync(StorageClients clients, string jobId, CancellationToken cancellationToken)
-        {
-            if (!_jobs.TryGetValue(jobId, out var job))
-            {
-                _jobs[jobId] = job = await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken);
-            }
-
-            return job;
-        }
-    }
-
-    /// <summary>
-    /// The concept's availability for this worker's pack, its embedding when ready; a concept of another pack is
-    /// re-encoded. An embedding that is gone or damaged makes the concept unusable for this batch's tasks, with the reason.
-    /// </summary>
-    private async Task<ConceptLookup> ConceptAsync(string conceptId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await LookUpConceptAsync(conceptId, cancellationToken);
-        }
-        catch (Exception e) when (e is ConceptFormatException or RequestFailedException { Status: (int)HttpStatusCode.NotFound })
-        {
-            return new(new ConceptAvailability(ConceptUse.Unusable, $"the embedding of concept '{conceptId}' could not be read ({e.Message}); upload its photo again"), null);
-        }
-    }
-
-    private async Task<ConceptLookup> LookUpConceptAsync(string conceptId, CancellationToken cancellationToken)
-    {
-        var concept = await lifecycle.GetAsync(conceptId, cancellationToken);
-        var packId = runtime.Models.Manifest.Id;
-        var availability = ConceptLifecycle.Availability(conceptId, concept, packId);
-        if (availability.Use == ConceptUse.Ready)
-        {
-            // The row's ETag changes with every new photo or mask, so an embedding cached under it is never stale.
-            var key = $"{conceptId}@{concept!.ETag}";
-            if (!cache.TryGet(key, out var embedding))
-            {
-                var bytes = await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(concept.EmbeddingBlob).DownloadContentAsync(cancellationToken);
-                embedding = ConceptEmbeddingFile.Read(bytes.Value.Content.ToMemory().Span, packId);
-                cache.Add(key, embedding);
-            }
-
-            return new(availability, embedding, concept.Version);
-        }
-
-        if (concept is { Status: ConceptStatus.Ready, ImageBlob.Length: > 0 } && await lifecycle.RequestEncodingForPackAsync(concept, packId, cancellationToken))
-        {
-            logger.LogInformation("Concept {ConceptId} was encoded for pack {OldPack}; re-encoding for {Pack}", conceptId, concept.PackId, packId);
-        }
-
-        return new(availability, null);
-    }
-
-    private Dictionary<string, string> Metadata(PreparedTask prepared)
-    {
-        var (_, task, request, conceptVersion) = prepared;
-        return new()
-        {
-            ["prompt"] = task.Parameters.Prompt,
-            ["negative_prompt"] = task.Parameters.NegativePrompt,
-            ["seed"] = task.Parameters.Seed.ToString(CultureInfo.InvariantCulture),
-            ["steps"] = task.Parameters.Steps.ToString(CultureInfo.InvariantCulture),
-            ["scheduler"] = SchedulerNames.Of(task.Parameters.Scheduler),
-            ["guidance"] = request.Guidance.ToString(CultureInfo.InvariantCulture),
-            ["lambda"] = request.Lambda.ToString(CultureInfo.InvariantCulture),
-            ["pack"] = runtime.Models.Manifest.Id,
-            ["job"] = task.JobId,
-            ["task"] = task.TaskId,
-            ["concept"] = task.ConceptId,
-            ["concept_version"] = conceptVersion ?? "",
-        };
     }
 }

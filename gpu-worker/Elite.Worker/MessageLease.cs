@@ -35,6 +35,7 @@ public sealed class MessageLease : IAsyncDisposable
     private readonly SemaphoreSlim gate = new(1, 1);
     private string popReceipt;
     private bool ended;
+    private bool disposed;
 
     public MessageLease(QueueClient queue, QueueMessage message, TimeSpan visibility)
     {
@@ -108,8 +109,11 @@ public sealed class MessageLease : IAsyncDisposable
             await queue.DeleteMessageAsync(Message.MessageId, popReceipt, cancellationToken);
         });
 
+    /// <summary>Stops the renewals (a message not ended comes back when its invisibility runs out). Safe to call again.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed) return;
+        disposed = true;
         await renewal.CancelAsync();
         try
         {

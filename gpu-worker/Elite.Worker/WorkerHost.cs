@@ -1,3 +1,4 @@
+using Elite.Contracts.Generation;
 using Elite.Core.Configuration;
 using Elite.Core.Storage;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,7 @@ public static class WorkerHost
         WorkerTelemetry.Add(builder.Services, builder.Configuration);
 
         var app = builder.Build();
-        app.MapGet("/healthz", (WorkerRuntime runtime) => Results.Ok(new { status = "ready", pack = runtime.Models.Manifest.Id, provider = runtime.Models.ExecutionProvider }));
+        app.MapGet("/healthz", (WorkerRuntime runtime, WorkerMetrics metrics) => Results.Ok(new WorkerHealth("ready", runtime.Models.Manifest.Id, runtime.Models.ExecutionProvider, metrics.Generation.Snapshot())));
         return app;
     }
 }

@@ -17,6 +17,7 @@ public sealed class WorkerMetrics
         ImagesPerSecond = meter.CreateHistogram<double>("elite.images_per_second", "{image}/s", "Images per second of a batch.");
         Failures = meter.CreateCounter<long>("elite.failures", "{task}", "Tasks or concepts that failed, by kind.");
         Concepts = meter.CreateCounter<long>("elite.concepts.encoded", "{concept}", "Concepts encoded.");
+        Generation = new GenerationTimeline(meter.CreateHistogram<double>("elite.generation.gap", "s", "Time the accelerator waited between two generation calls."));
     }
 
     public Histogram<double> QueueWait { get; }
@@ -26,4 +27,5 @@ public sealed class WorkerMetrics
     public Histogram<double> ImagesPerSecond { get; }
     public Counter<long> Failures { get; }
     public Counter<long> Concepts { get; }
+    public GenerationTimeline Generation { get; }
 }

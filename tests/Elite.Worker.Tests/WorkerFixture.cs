@@ -49,6 +49,27 @@ public sealed class WorkerFixture : IDisposable
 
     public GenerateWorker GenerateWorker() => new(Clients, Runtime, new ConceptCache(8), Metrics, Options, NullLogger<GenerateWorker>.Instance);
 
+    /// <summary>A generate consumer with its own metrics and these changes to the options.</summary>
+    public (GenerateWorker Worker, WorkerMetrics Metrics) GenerateWorker(Action<WorkerOptions> change)
+    {
+        var options = Options.Value;
+        var changed = new WorkerOptions
+        {
+            PackDirectory = options.PackDirectory,
+            VocabularyPath = options.VocabularyPath,
+            MaskModelPath = options.MaskModelPath,
+            MaxBatch = options.MaxBatch,
+            MaxWaitMs = options.MaxWaitMs,
+            VisibilitySeconds = options.VisibilitySeconds,
+            ConceptNotReadyRetrySeconds = options.ConceptNotReadyRetrySeconds,
+            MaxDequeueCount = options.MaxDequeueCount,
+            UseCuda = options.UseCuda,
+        };
+        change(changed);
+        var metrics = new WorkerMetrics(services.GetRequiredService<IMeterFactory>());
+        return (new(Clients, Runtime, new ConceptCache(8), metrics, Microsoft.Extensions.Options.Options.Create(changed), NullLogger<GenerateWorker>.Instance), metrics);
+    }
+
     public static string Asset(string file)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

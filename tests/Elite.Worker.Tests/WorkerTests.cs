@@ -1,5 +1,6 @@
 using Elite.Contracts.Generation;
 using Elite.Contracts.Imaging;
+using Elite.Core.Callers;
 using Elite.Core.Messages;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
@@ -9,7 +10,7 @@ namespace Elite.Worker.Tests;
 
 /// <summary>The worker's consumers on Azurite: what a user of the pipeline depends on, delivery by delivery.</summary>
 [Collection(WorkerCollection.Name)]
-public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
+public sealed partial class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
 {
     private readonly StorageClients clients = fixture.Clients;
 
@@ -366,6 +367,8 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
         Assert.Equal([small, small, large, large], taken.Select(t => t.JobId));
     }
 
+    private static readonly Caller Owner = new("worker-tests");
+
     private static string NewId() => Guid.NewGuid().ToString("N")[..16];
 
     private async Task EncodeAsync(string conceptId, byte[] image)
@@ -384,10 +387,10 @@ public sealed class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
         return conceptId;
     }
 
-    private async Task<GenerateTask[]> CreateJobAsync(string jobId, string conceptId, string[] prompts, string lane = StorageNames.Queues.Generate)
+    private async Task<GenerateTask[]> CreateJobAsync(string jobId, string conceptId, string[] prompts, string lane = StorageNames.Queues.Generate, int steps = 2)
     {
-        await clients.Table(StorageNames.Tables.Jobs).UpsertEntityAsync(new JobRow(jobId) { Status = JobStatus.Queued, Source = "test", TaskCount = prompts.Length, IntakeComplete = true, EnqueuedCount = prompts.Length });
-        var tasks = prompts.Select((prompt, i) => new GenerateTask(jobId, $"{i:D6}", conceptId, new GenerationParameters(prompt, "", Seed: i + 1, Steps: 2, Guidance: 5f, Lambda: 0.6f, SchedulerKind.Lms))).ToArray();
+        await clients.Table(StorageNames.Tables.Jobs).UpsertEntityAsync(new JobRow(jobId) { Status = JobStatus.Queued, Source = "test", Owner = Owner.Id, TaskCount = prompts.Length, IntakeComplete = true, EnqueuedCount = prompts.Length });
+        var tasks = prompts.Select((prompt, i) => new GenerateTask(jobId, $"{i:D6}", conceptId, new GenerationParameters(prompt, "", Seed: i + 1, Steps: steps, Guidance: 5f, Lambda: 0.6f, SchedulerKind.Lms))).ToArray();
         foreach (var task in tasks)
         {
             await clients.Table(StorageNames.Tables.Tasks).UpsertEntityAsync(TaskRow.Queued(jobId, task.TaskId, conceptId, task.Parameters, sourceLine: null));

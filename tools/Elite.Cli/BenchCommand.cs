@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Elite.Cli.Fairness;
+using Elite.Cli.WorkerBench;
 using Elite.Contracts.Generation;
 using Elite.Contracts.Imaging;
 using Elite.Inference.Concepts;
@@ -61,7 +62,7 @@ internal static class BenchCommand
             console.Write(table);
             return 0;
         })));
-        return new Command("bench", "Benchmarks, printing ratios measured in one run (bench ingest: ./run.sh elite bench ingest).") { generate, Encode(), BenchFaultsCommand.Create(), BenchFairnessCommand.Create() };
+        return new Command("bench", "Benchmarks, printing ratios measured in one run (bench ingest: ./run.sh elite bench ingest).") { generate, Encode(), BenchFaultsCommand.Create(), BenchFairnessCommand.Create(), BenchWorkerCommand.Create() };
     }
 
     private static Command Encode()

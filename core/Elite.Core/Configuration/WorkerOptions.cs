@@ -50,6 +50,12 @@ public sealed class WorkerOptions
     [Range(1, 86_400)]
     public int ConceptReadyDeadlineSeconds { get; set; } = 1800;
 
+    /// <summary>
+    /// Generation overlaps receiving and preparing the next batch and storing the last one (the default); false runs one
+    /// batch at a time, stage after stage, as <c>elite bench worker</c> compares.
+    /// </summary>
+    public bool Pipelined { get; set; } = true;
+
     public bool UseCuda { get; set; } = true;
 
     [Range(0, 256)]

@@ -89,10 +89,10 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
                 [$"{JobLanes.SectionName}{AppSettings.SectionSeparator}{nameof(JobLanes.InteractiveMaxImages)}"] = $"{interactiveMax}",
             }, logs);
             using var api = new PipelineApi(new Uri(url), functionKey: null);
-            await WaitForApiAsync(api, cancellationToken);
-            var conceptId = arms.Count == 0 ? await AddConceptAsync(clients, api, cancellationToken) : "fairness-chelsea";
+            await BenchWorkspace.WaitForApiAsync(api, cancellationToken);
+            var conceptId = arms.Count == 0 ? await workspace.AddConceptAsync(api, "fairness-chelsea", cancellationToken) : "fairness-chelsea";
             output.WriteLine($"  {name}: submitting");
-            arms.Add(await RunArmAsync(name, clients, api, conceptId, cancellationToken));
+            arms.Add(await RunArmAsync(name, workspace, api, conceptId, cancellationToken));
         }
 
         Report(arms);
@@ -104,23 +104,15 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
         return ok;
     }
 
-    private async Task<string> AddConceptAsync(StorageClients clients, PipelineApi api, CancellationToken cancellationToken)
+    private async Task<FairnessArm> RunArmAsync(string name, BenchWorkspace workspace, PipelineApi api, string conceptId, CancellationToken cancellationToken)
     {
-        const string ConceptId = "fairness-chelsea";
-        await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(ConceptId, "photo.png"))
-            .UploadAsync(CommandHelpers.AssetPath("chelsea.png"), cancellationToken);
-        var concept = await api.WaitForConceptAsync(ConceptId, TimeSpan.FromMilliseconds(500), cancellationToken);
-        return concept.Status == ConceptStatus.Ready ? ConceptId : throw new InvalidOperationException($"the run's concept is {concept.Status}: {concept.Reason}");
-    }
-
-    private async Task<FairnessArm> RunArmAsync(string name, StorageClients clients, PipelineApi api, string conceptId, CancellationToken cancellationToken)
-    {
+        var clients = workspace.Clients;
         var large = (await api.SubmitAsync(Job(conceptId, settings.Large, "large"), null, cancellationToken)).JobId;
 
         // The large job runs at its steady pace (the first batch also warms the worker up) before the small one comes.
-        var warm = await WaitForJobAsync(clients, large, j => j.SucceededCount >= settings.Batch || j.IsFinal, cancellationToken);
+        var warm = await workspace.WaitForJobAsync(large, j => j.SucceededCount >= settings.Batch || j.IsFinal, cancellationToken);
         var clock = Stopwatch.StartNew();
-        var paced = await WaitForJobAsync(clients, large, j => j.SucceededCount >= warm.SucceededCount + 2 * settings.Batch || j.IsFinal, cancellationToken);
+        var paced = await workspace.WaitForJobAsync(large, j => j.SucceededCount >= warm.SucceededCount + 2 * settings.Batch || j.IsFinal, cancellationToken);
         if (paced.IsFinal || paced.SucceededCount == warm.SucceededCount)
         {
             throw new InvalidOperationException($"the large job ended ({paced.Status}: {paced.Reason}) before it could be timed; give it more images (--large)");
@@ -130,8 +122,8 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
 
         var small = (await api.SubmitAsync(Job(conceptId, settings.Small, "small"), null, cancellationToken)).JobId;
         var patience = Stopwatch.StartNew();
-        var smallRow = await WaitForJobAsync(
-            clients, small, j => j.IsFinal || (j.StartedAt is null && patience.Elapsed > settings.OneLaneWait), cancellationToken);
+        var smallRow = await workspace.WaitForJobAsync(
+            small, j => j.IsFinal || (j.StartedAt is null && patience.Elapsed > settings.OneLaneWait), cancellationToken);
 
         var largeTasks = await TasksAsync(clients, large, cancellationToken);
         var largeBefore = largeTasks.Count(t => t.CompletedAt > smallRow.CreatedAt && t.CompletedAt <= (smallRow.StartedAt ?? DateTimeOffset.UtcNow));
@@ -158,7 +150,7 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
                 // It ended already.
             }
 
-            await WaitForJobAsync(clients, job, j => j.IsFinal, cancellationToken);
+            await workspace.WaitForJobAsync(job, j => j.IsFinal, cancellationToken);
         }
 
         await WaitForEmptyLanesAsync(clients, cancellationToken); // the canceled tasks' messages are acknowledged before the next arm
@@ -196,15 +188,6 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
         }
     }
 
-    private static async Task<JobRow> WaitForJobAsync(StorageClients clients, string jobId, Func<JobRow, bool> done, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            if (await clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken) is { } job && done(job)) return job;
-            await Task.Delay(Poll, cancellationToken);
-        }
-    }
-
     private static async Task<List<TaskRow>> TasksAsync(StorageClients clients, string jobId, CancellationToken cancellationToken)
     {
         var rows = new List<TaskRow>();
@@ -217,23 +200,6 @@ internal sealed class FairnessRun(FairnessSettings settings, TextWriter output)
         foreach (var lane in JobLanes.QueuesInOrder)
         {
             while ((await clients.Queue(lane).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount > 0) await Task.Delay(Poll, cancellationToken);
-        }
-    }
-
-    private static async Task WaitForApiAsync(PipelineApi api, CancellationToken cancellationToken)
-    {
-        var patience = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                await api.GetStatusAsync(cancellationToken);
-                return;
-            }
-            catch (HttpRequestException) when (patience.Elapsed < TimeSpan.FromMinutes(2))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-            }
         }
     }
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Elite.Contracts.Packs;
+using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.ModelBuilder.Packs;
 using Elite.ModelBuilder.Weights;
@@ -40,6 +42,43 @@ internal sealed class BenchWorkspace : IAsyncDisposable
         [StorageConnection.SettingName] = Azurite.ConnectionString,
         ["Logging__LogLevel__Default"] = "Warning",
     };
+
+    /// <summary>Uploads chelsea.png as <paramref name="conceptId"/>'s photo and waits until a worker has encoded it.</summary>
+    public async Task<string> AddConceptAsync(PipelineApi api, string conceptId, CancellationToken cancellationToken)
+    {
+        await Clients.Container(StorageNames.Containers.Concepts).GetBlobClient(BlobPaths.ConceptFile(conceptId, "photo.png"))
+            .UploadAsync(CommandHelpers.AssetPath("chelsea.png"), cancellationToken);
+        var concept = await api.WaitForConceptAsync(conceptId, TimeSpan.FromMilliseconds(500), cancellationToken);
+        return concept.Status == ConceptStatus.Ready ? conceptId : throw new InvalidOperationException($"the run's concept is {concept.Status}: {concept.Reason}");
+    }
+
+    /// <summary>The job's row once <paramref name="done"/> holds for it, read from the table every 100 ms.</summary>
+    public async Task<JobRow> WaitForJobAsync(string jobId, Func<JobRow, bool> done, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await Clients.Table(StorageNames.Tables.Jobs).GetOrDefaultAsync<JobRow>(jobId, JobRow.RowKeyValue, cancellationToken) is { } job && done(job)) return job;
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until the functions host answers (its start takes a few seconds).</summary>
+    public static async Task WaitForApiAsync(PipelineApi api, CancellationToken cancellationToken)
+    {
+        var patience = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await api.GetStatusAsync(cancellationToken);
+                return;
+            }
+            catch (HttpRequestException) when (patience.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
 
     /// <summary>A run that passed leaves nothing behind; a failed one keeps its logs.</summary>
     public void Delete() => Directory.Delete(Folder, recursive: true);
