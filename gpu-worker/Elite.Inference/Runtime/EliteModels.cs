@@ -61,7 +61,7 @@ public sealed class EliteModels : IDisposable
             throw;
         }
 
-        logger.LogInformation("Loaded model pack {PackId} ({Dtype}) on {Provider}", manifest.Id, manifest.Dtype, models.ExecutionProvider);
+        logger.LogInformation("Loaded model pack {PackId} ({Dtype}, {Attention} attention) on {Provider}", manifest.Id, manifest.Dtype, AttentionNames.Of(manifest.Attention), models.ExecutionProvider);
         return models;
     }
 
