@@ -16,6 +16,8 @@ public sealed record GenerationResult(IReadOnlyList<RgbImage> Images, StageTimin
 /// call over [unconditional rows, conditional rows] with λ = 0 and no placeholder on the unconditional
 /// rows, and the VAE decodes the batch. Each request has its own seeded noise and scheduler state, and
 /// ELITE's gating maximum is per sample, so a request gives the same image whatever shares its batch.
+/// The UNet's inputs are bound as <see cref="EliteModels.UNetBinding"/> says: on CUDA with device
+/// binding, the contexts, local embeddings, indices and λ go to the device once per batch.
 /// </summary>
 public sealed class Generator(EliteModels models)
 {
@@ -66,14 +68,16 @@ public sealed class Generator(EliteModels models)
             for (var j = 0; j < latentSize; j++) latents[i][j] *= sigma;
         }
 
-        var unetInputs = Inputs(
-            (GraphNames.UNet.Sample, sample.Value),
-            (GraphNames.UNet.Timestep, timestep.Value),
-            (GraphNames.UNet.EncoderHiddenStates, context.Value),
-            (GraphNames.UNet.LocalEmbeds, local.Value),
-            (GraphNames.UNet.LocalIndex, localIndex.Value),
-            (GraphNames.UNet.Lambda, lambda.Value));
-        var unetOutputs = Outputs((GraphNames.UNet.NoisePred, noisePred));
+        using var unet = new RepeatedRun(
+            models[GraphNames.UNet.Name],
+            models.UNetBinding,
+            constant: Inputs(
+                (GraphNames.UNet.EncoderHiddenStates, context.Value),
+                (GraphNames.UNet.LocalEmbeds, local.Value),
+                (GraphNames.UNet.LocalIndex, localIndex.Value),
+                (GraphNames.UNet.Lambda, lambda.Value)),
+            changing: Inputs((GraphNames.UNet.Sample, sample.Value), (GraphNames.UNet.Timestep, timestep.Value)),
+            outputs: Outputs((GraphNames.UNet.NoisePred, noisePred)));
         var guided = new float[latentSize];
         var unetTime = TimeSpan.Zero;
         var loop = Stopwatch.StartNew();
@@ -90,7 +94,7 @@ public sealed class Generator(EliteModels models)
 
             sample.Flush();
             clock.Restart();
-            Run(models[GraphNames.UNet.Name], unetInputs, unetOutputs, cancellationToken);
+            unet.Run(cancellationToken);
             unetTime += clock.Elapsed;
 
             for (var i = 0; i < n; i++)
