@@ -4,7 +4,8 @@ namespace Elite.Cli.Tests;
 
 /// <summary>
 /// bench/gpu/prepare.sh and run-on-device.sh, dry-run on this CPU with the tiny pack, so the scripts
-/// for the GPU machine cannot rot between the rare sessions that have one.
+/// for the GPU machine cannot rot between the rare sessions that have one: the benchmark table and the
+/// before/after rows (explicit vs fused attention, host vs device binding).
 /// </summary>
 public sealed class GpuBenchScriptsTests
 {
@@ -30,6 +31,11 @@ public sealed class GpuBenchScriptsTests
             Assert.Contains("per concept", summary);
             Assert.Contains("outside ORT", summary);
             Assert.Matches(@"│ 2\s+│", summary);
+            Assert.Contains("explicit: pack tiny-", summary);
+            Assert.Contains("fused attention", summary);
+            Assert.Contains("time ÷ explicit", summary);
+            Assert.Contains("time ÷ host", summary);
+            Assert.Matches(@"│ device\s+│", summary);
 
             File.AppendAllText(parts[0], "x");
             var damaged = Bash(root, $"bench/gpu/run-on-device.sh --dry-run '{chunks}' '{logs}'", ("ELITE_BENCH_WORK", Path.Combine(work.FullName, "device")));

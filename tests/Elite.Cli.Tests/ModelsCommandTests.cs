@@ -11,7 +11,7 @@ public sealed class ModelsCommandTests
         {
             var build = await Cli.RunAsync("models", "build", "--preset", "tiny", "--out", directory.FullName, "--seed", "3");
             Assert.Equal((0, ""), (build.ExitCode, build.Error));
-            Assert.Matches(@"pack tiny-[0-9a-f]{12} written to", build.Output);
+            Assert.Matches(@"pack tiny-[0-9a-f]{12} \(fused attention\) written to", build.Output);
             foreach (var graph in new[] { "clip_vision", "global_mapper", "local_mapper", "text_encoder", "unet", "vae_decoder" })
             {
                 Assert.True(File.Exists(Path.Combine(directory.FullName, graph + ".onnx")), graph);
@@ -20,12 +20,34 @@ public sealed class ModelsCommandTests
             var inspect = await Cli.RunAsync("models", "inspect", directory.FullName);
             Assert.Equal(0, inspect.ExitCode);
             Assert.Contains("in  local_index Int64 [B]", inspect.Output);
+            Assert.Contains("float32, fused attention", inspect.Output);
             Assert.Equal(6, inspect.Output.Split('\n').Count(l => l.EndsWith("sha256 ok")));
 
             await File.AppendAllTextAsync(Path.Combine(directory.FullName, "vae_decoder.onnx"), "tampered");
             var tampered = await Cli.RunAsync("models", "inspect", directory.FullName);
             Assert.Equal(2, tampered.ExitCode);
             Assert.Contains("vae_decoder.onnx", tampered.Output.Split('\n').Single(l => l.Contains("MISMATCH")));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Build_with_explicit_attention_records_it_and_refuses_an_unknown_kind()
+    {
+        var directory = Directory.CreateTempSubdirectory("elite-cli-pack-");
+        try
+        {
+            var build = await Cli.RunAsync("models", "build", "--preset", "tiny", "--attention", "explicit", "--out", directory.FullName);
+            Assert.Equal(0, build.ExitCode);
+            Assert.Contains("(explicit attention)", build.Output);
+            Assert.Contains("\"attention\": \"explicit\"", await File.ReadAllTextAsync(Path.Combine(directory.FullName, "manifest.json")));
+
+            var unknown = await Cli.RunAsync("models", "build", "--preset", "tiny", "--attention", "flash", "--out", directory.FullName);
+            Assert.NotEqual(0, unknown.ExitCode);
+            Assert.Contains("flash", unknown.Error);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Elite.Contracts.Packs;
 using Elite.ModelBuilder.Architectures;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Tests.Support;
@@ -8,18 +9,24 @@ namespace Elite.ModelBuilder.Tests;
 /// <summary>
 /// Each block the builder emits, run in ONNX Runtime on the weights and inputs of a PyTorch fixture
 /// (Fixtures/generate_fixtures.py, an independent implementation), matches PyTorch within 1e-4.
+/// Blocks that hold a plain attention are checked once per <see cref="AttentionKind"/>.
 /// </summary>
 public sealed class BlockParityTests
 {
     private const string Block = "block.";
 
+    public static IEnumerable<object[]> EachAttention => WithEachAttention([]);
+
+    public static IEnumerable<object[]> ClipLayers => WithEachAttention(["clip_text_layer", true], ["clip_vision_layer", false]);
+
+    public static IEnumerable<object[]> Transformers => WithEachAttention(["transformer_elite"], ["transformer_elite_lambda0"]);
+
     [Theory]
-    [InlineData("clip_text_layer", true)]
-    [InlineData("clip_vision_layer", false)]
-    public void Clip_encoder_layer(string fixture, bool causal)
+    [MemberData(nameof(ClipLayers))]
+    public void Clip_encoder_layer(string fixture, bool causal, AttentionKind attention)
     {
         using var f = new ParityFixture(fixture);
-        var (g, w) = Graph(f, Block);
+        var (g, w) = Graph(f, Block, attention);
         var x = Input(g, f, "hidden_states");
         var config = new ClipEncoderConfig(f.Config("hidden_size"), f.Config("heads"), f.Config("intermediate_size"), Layers: 1);
         var mask = causal ? ClipTextModel.CausalMask(g, (int)x[1].Size) : null;
@@ -27,21 +34,23 @@ public sealed class BlockParityTests
         Check(f, g, "hidden_states");
     }
 
-    [Fact]
-    public void Clip_text_model_with_word_injection()
+    [Theory]
+    [MemberData(nameof(EachAttention))]
+    public void Clip_text_model_with_word_injection(AttentionKind attention)
     {
         using var f = new ParityFixture("clip_text_model");
-        var g = new GraphBuilder("clip_text_model");
+        var g = new GraphBuilder("clip_text_model", attention: attention);
         var config = new ClipTextConfig(new ClipEncoderConfig(f.Config("hidden_size"), f.Config("heads"), f.Config("intermediate_size"), f.Config("num_layers")), VocabSize: f.Config("vocab_size"));
         ClipTextModel.Build(g, new WeightCatalog(f.Weights("text_model.")), config);
         Check(f, g, "last_hidden_state");
     }
 
-    [Fact]
-    public void Clip_vision_model_returns_elites_five_hidden_states()
+    [Theory]
+    [MemberData(nameof(EachAttention))]
+    public void Clip_vision_model_returns_elites_five_hidden_states(AttentionKind attention)
     {
         using var f = new ParityFixture("clip_vision_model");
-        var g = new GraphBuilder("clip_vision_model");
+        var g = new GraphBuilder("clip_vision_model", attention: attention);
         var config = new ClipVisionConfig(new ClipEncoderConfig(f.Config("hidden_size"), f.Config("heads"), f.Config("intermediate_size"), f.Config("num_layers")), f.Config("image_size"), f.Config("patch_size"));
         ClipVisionModel.Build(g, new WeightCatalog(f.Weights("vision_model.")), config);
         Check(f, g, "feats");
@@ -75,12 +84,11 @@ public sealed class BlockParityTests
     }
 
     [Theory]
-    [InlineData("transformer_elite")]
-    [InlineData("transformer_elite_lambda0")]
-    public void Transformer_block_with_elite_cross_attention(string fixture)
+    [MemberData(nameof(Transformers))]
+    public void Transformer_block_with_elite_cross_attention(string fixture, AttentionKind attention)
     {
         using var f = new ParityFixture(fixture);
-        var g = new GraphBuilder(fixture);
+        var g = new GraphBuilder(fixture, attention: attention);
         var catalog = new WeightCatalog(f.Weights(Block));
         var x = Input(g, f, "hidden_states");
         var text = Input(g, f, "encoder_hidden_states");
@@ -121,11 +129,12 @@ public sealed class BlockParityTests
         Check(f, g, "temb");
     }
 
-    [Fact]
-    public void Vae_attention_block()
+    [Theory]
+    [MemberData(nameof(EachAttention))]
+    public void Vae_attention_block(AttentionKind attention)
     {
         using var f = new ParityFixture("vae_attention");
-        var (g, w) = Graph(f, Block);
+        var (g, w) = Graph(f, Block, attention);
         var x = Input(g, f, "hidden_states");
         g.Output(VaeDecoder.Attention(w, "block", x, x[1].Size, new VaeConfig([1], NormGroups: f.Config("groups"))), "out.hidden_states");
         Check(f, g, "hidden_states");
@@ -141,9 +150,13 @@ public sealed class BlockParityTests
         Check(f, g, "hidden_states");
     }
 
-    private static (GraphBuilder Graph, ComponentWeights Weights) Graph(ParityFixture fixture, string prefix)
+    /// <summary>Every case once per attention kind, the kind appended as the last argument.</summary>
+    private static IEnumerable<object[]> WithEachAttention(params object[][] cases) =>
+        (cases.Length == 0 ? [[]] : cases).SelectMany(c => Enum.GetValues<AttentionKind>().Select(kind => (object[])[.. c, kind]));
+
+    private static (GraphBuilder Graph, ComponentWeights Weights) Graph(ParityFixture fixture, string prefix, AttentionKind attention = AttentionKind.Explicit)
     {
-        var g = new GraphBuilder("block");
+        var g = new GraphBuilder("block", attention: attention);
         return (g, new WeightCatalog(fixture.Weights(prefix)).For("fixture", g));
     }
 
@@ -155,6 +168,7 @@ public sealed class BlockParityTests
 
     private static void Check(ParityFixture fixture, GraphBuilder g, string output)
     {
+        Assert.Equal(g.Attention == AttentionKind.Fused, g.Nodes.Any(n => n.OpType == "MultiHeadAttention"));
         var feeds = fixture.Inputs().Where(i => g.Inputs.Any(input => input.Name == i.Key)).ToDictionary();
         var results = OrtRunner.Run(g, feeds);
         var actual = results.TryGetValue("out." + output, out var renamed) ? renamed : results[output];

@@ -8,16 +8,21 @@ using Xunit.Abstractions;
 
 namespace Elite.ModelBuilder.Tests;
 
-/// <summary>The tiny pack, built once: the six graphs load and run in ONNX Runtime, and ELITE's exactness properties hold.</summary>
-public sealed class TinyPack : IDisposable
+/// <summary>The tiny pack as the builder makes it by default, built once: the six graphs load and run in ONNX Runtime, and ELITE's exactness properties hold.</summary>
+public class TinyPack : IDisposable
 {
     private readonly DirectoryInfo directory = System.IO.Directory.CreateTempSubdirectory("elite-tiny-");
     private readonly Dictionary<string, InferenceSession> sessions = [];
 
     public TinyPack()
+        : this(PackBuilder.DefaultAttention)
+    {
+    }
+
+    protected TinyPack(AttentionKind attention)
     {
         var clock = Stopwatch.StartNew();
-        Manifest = PackBuilder.Build(ElitePreset.Tiny, new RandomWeights(0), "random (seed 0)", directory.FullName);
+        Manifest = PackBuilder.Build(ElitePreset.Tiny, new RandomWeights(0), "random (seed 0)", directory.FullName, attention: attention);
         BuildTime = clock.Elapsed;
     }
 
@@ -42,8 +47,12 @@ public sealed class TinyPack : IDisposable
     {
         foreach (var session in sessions.Values) session.Dispose();
         directory.Delete(recursive: true);
+        GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>The tiny pack with the same weights and explicit attention everywhere.</summary>
+public sealed class ExplicitTinyPack() : TinyPack(AttentionKind.Explicit);
 
 public sealed class TinyPackTests(TinyPack pack, ITestOutputHelper output) : IClassFixture<TinyPack>
 {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Elite.Cli.Fairness;
 using Elite.Cli.WorkerBench;
 using Elite.Contracts.Generation;
+using Elite.Contracts.Packs;
 using Elite.Contracts.Imaging;
 using Elite.Inference.Concepts;
 using Elite.Inference.Generation;
@@ -12,24 +13,42 @@ using Spectre.Console;
 
 namespace Elite.Cli;
 
-/// <summary><c>elite bench generate</c>: images per second by batch size, and where the time goes.</summary>
+/// <summary><c>elite bench generate</c>: images per second by batch size, and where the time goes; with <c>--variant</c>, variants side by side.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
     {
-        var inference = new InferenceOptions();
+        var inference = new InferenceOptions(modelsRequired: false);
         var batches = new Option<string>("--batch") { Description = "Batch sizes to measure, e.g. 1,2,4,8.", DefaultValueFactory = _ => "1,2,4,8" };
         var steps = new Option<int>("--steps") { Description = "Denoising steps per image.", DefaultValueFactory = _ => 20 };
         var scheduler = CommandHelpers.SchedulerOption("the pack's");
+        var variants = new Option<string[]>("--variant")
+        {
+            Description = "LABEL=OPTIONS, repeated: compare variants (OPTIONS: that variant's --models and runtime options, e.g. \"fused=--models packs/tiny --cpu\") "
+                + "side by side with ratios to the first, each batch of each variant in its own child process so its peak RSS is its own.",
+        };
+        var resultFile = new Option<FileInfo?>("--result-file") { Description = "Write the measurement of the single batch as JSON (what a --variant child reports).", Hidden = true };
         var generate = new Command("generate", "Measure batched generation on a model pack, all batch sizes in one run (ratios are comparable, absolute times are this machine's).")
         {
-            batches, steps, scheduler,
+            batches, steps, scheduler, variants, resultFile,
         };
         foreach (var option in inference.All) generate.Options.Add(option);
         generate.SetAction((parse, cancellationToken) => Task.FromResult(CommandHelpers.Guard(parse, () =>
         {
             var sizes = parse.GetValue(batches)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
             if (sizes.Count == 0 || sizes.Any(s => s < 1)) throw new ArgumentException("--batch takes positive sizes, e.g. 1,2,4,8.");
+            var compared = parse.GetValue(variants) ?? [];
+            if (compared.Length > 0)
+            {
+                if (parse.GetResult(inference.Models) is not null) throw new ArgumentException("with --variant, give --models inside each variant.");
+                var shared = new List<string> { "--steps", parse.GetValue(steps).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                if (parse.GetValue(scheduler) is { } kind) shared.AddRange(["--scheduler", SchedulerNames.Of(kind)]);
+                return BenchVariants.Run([.. compared.Select(BenchVariant.Parse)], sizes, shared, parse.InvocationConfiguration.Output, cancellationToken);
+            }
+
+            if (parse.GetValue(inference.Models) is null) throw new ArgumentException("--models is required (or --variant).");
+            var file = parse.GetValue(resultFile);
+            if (file is not null && sizes.Count != 1) throw new ArgumentException("--result-file measures one batch size.");
             using var models = inference.Load(parse);
             var settings = new GenerationSettings(parse.GetValue(steps), parse.GetValue(scheduler) ?? models.Manifest.Scheduler.Name);
             var tokenizer = ClipTokenizer.Load(CommandHelpers.AssetPath("bpe_simple_vocab_16e6.txt"), models.Manifest.Tokenizer);
@@ -40,13 +59,27 @@ internal static class BenchCommand
             var generator = new Generator(models);
             generator.Generate([Request(0)], settings with { Steps = 1 }, cancellationToken: cancellationToken); // warm-up: first runs allocate and tune
 
-            var table = new Table().AddColumns("batch", "s/image", "images/s", "text enc", "UNet", "VAE", "outside ORT");
-            foreach (var size in sizes)
+            (double Wall, StageTimings Timings) Measure(int size)
             {
                 var clock = Stopwatch.StartNew();
                 var result = generator.Generate([.. Enumerable.Range(1, size).Select(Request)], settings, cancellationToken: cancellationToken);
-                var wall = clock.Elapsed.TotalSeconds;
-                var t = result.Timings;
+                return (clock.Elapsed.TotalSeconds, result.Timings);
+            }
+
+            if (file is not null)
+            {
+                var (wall, timings) = Measure(sizes[0]);
+                new BenchMeasurement(
+                    models.Manifest.Id, models.Manifest.Dtype, AttentionNames.Of(models.Manifest.Attention), models.ExecutionProvider,
+                    models.UNetBinding.ToString().ToLowerInvariant(), sizes[0], settings.Steps,
+                    wall / sizes[0], timings.UNet.TotalSeconds / settings.Steps, timings.OutsideShare, BenchMeasurement.PeakResidentBytesOfThisProcess()).Save(file.FullName);
+                return 0;
+            }
+
+            var table = new Table().AddColumns("batch", "s/image", "images/s", "text enc", "UNet", "VAE", "outside ORT");
+            foreach (var size in sizes)
+            {
+                var (wall, t) = Measure(size);
                 table.AddRow(
                     size.ToString(),
                     $"{wall / size:F3}",
@@ -58,7 +91,7 @@ internal static class BenchCommand
             }
 
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
-            console.WriteLine($"pack {models.Manifest.Id} ({models.Manifest.Dtype}) on {models.ExecutionProvider}, {settings.Steps} {SchedulerNames.Of(settings.Scheduler)} steps, guidance on (2 UNet rows per image)");
+            console.WriteLine($"pack {models.Manifest.Id} ({models.Manifest.Dtype}, {AttentionNames.Of(models.Manifest.Attention)} attention) on {models.ExecutionProvider}, UNet inputs bound on the {models.UNetBinding.ToString().ToLowerInvariant()}, {settings.Steps} {SchedulerNames.Of(settings.Scheduler)} steps, guidance on (2 UNet rows per image)");
             console.Write(table);
             return 0;
         })));

@@ -29,9 +29,14 @@ internal static class ModelsCommand
         var clip = new Option<DirectoryInfo?>("--clip") { Description = "openai/clip-vit-large-patch14 as downloaded (model.safetensors)." };
         var elite = new Option<DirectoryInfo?>("--elite") { Description = "ELITE's checkpoints folder (global_mapper.pt, local_mapper.pt)." };
         var fp16 = new Option<bool>("--fp16") { Description = "Write float16 weights and compute in float16 (softmax and normalisations stay float32)." };
+        var attention = new Option<string>("--attention")
+        {
+            Description = "Plain attention (UNet attn1, VAE, CLIP) as ONNX Runtime's fused MultiHeadAttention, or as explicit MatMul/Softmax/MatMul. ELITE's attn2 is explicit in both.",
+            DefaultValueFactory = _ => AttentionNames.Of(PackBuilder.DefaultAttention),
+        }.AcceptOnlyFromAmong([.. AttentionNames.All]);
         var command = new Command("build", "Build a model pack: tiny (random, for tests and the demo) or sd14-elite (real checkpoints, or --random).")
         {
-            preset, output, seed, random, sd, clip, elite, fp16,
+            preset, output, seed, random, sd, clip, elite, fp16, attention,
         };
         command.SetAction(parse =>
         {
@@ -56,6 +61,7 @@ internal static class ModelsCommand
 
             var clock = Stopwatch.StartNew();
             var floatType = parse.GetValue(fp16) ? ElementType.Float16 : ElementType.Float;
+            var attentionKind = AttentionNames.Parse(parse.GetValue(attention)!);
             var outputDirectory = parse.GetValue(output)!.FullName;
             PackManifest manifest;
             try
@@ -63,12 +69,12 @@ internal static class ModelsCommand
                 if (fromCheckpoints)
                 {
                     using var checkpoints = CheckpointWeights.Open(directories[0]!.FullName, directories[1]!.FullName, directories[2]!.FullName);
-                    manifest = PackBuilder.Build(chosen, checkpoints, "checkpoints", outputDirectory, floatType, new SyncProgress<string>(line => stdout.WriteLine("  " + line)));
+                    manifest = PackBuilder.Build(chosen, checkpoints, "checkpoints", outputDirectory, floatType, attentionKind, new SyncProgress<string>(line => stdout.WriteLine("  " + line)));
                 }
                 else
                 {
                     var seedValue = parse.GetValue(seed);
-                    manifest = PackBuilder.Build(chosen, new RandomWeights(seedValue), $"random (seed {seedValue})", outputDirectory, floatType, new SyncProgress<string>(line => stdout.WriteLine("  " + line)));
+                    manifest = PackBuilder.Build(chosen, new RandomWeights(seedValue), $"random (seed {seedValue})", outputDirectory, floatType, attentionKind, new SyncProgress<string>(line => stdout.WriteLine("  " + line)));
                 }
             }
             catch (Exception e) when (e is CheckpointMismatchException or CheckpointFormatException or FileNotFoundException)
@@ -76,7 +82,7 @@ internal static class ModelsCommand
                 return Fail(parse, e.Message);
             }
 
-            stdout.WriteLine($"pack {manifest.Id} written to {outputDirectory} in {clock.Elapsed.TotalSeconds:F1} s ({manifest.Files.Sum(f => f.Bytes) / 1e6:F1} MB)");
+            stdout.WriteLine($"pack {manifest.Id} ({AttentionNames.Of(manifest.Attention)} attention) written to {outputDirectory} in {clock.Elapsed.TotalSeconds:F1} s ({manifest.Files.Sum(f => f.Bytes) / 1e6:F1} MB)");
             return 0;
         });
         return command;
@@ -100,7 +106,7 @@ internal static class ModelsCommand
                 return Fail(parse, e.Message);
             }
 
-            stdout.WriteLine($"pack {manifest.Id}: preset {manifest.Preset}, {manifest.Dtype}, opset {manifest.Opset}, weights {manifest.Weights}");
+            stdout.WriteLine($"pack {manifest.Id}: preset {manifest.Preset}, {manifest.Dtype}, {AttentionNames.Of(manifest.Attention)} attention, opset {manifest.Opset}, weights {manifest.Weights}");
             var damaged = new HashSet<string>();
             foreach (var file in manifest.Files)
             {

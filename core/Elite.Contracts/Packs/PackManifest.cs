@@ -32,7 +32,7 @@ public sealed record PackNormalization(float[] ClipMean, float[] ClipStd, float 
 /// <summary>The training noise schedule the UNet was trained with, and the default sampler and settings of a generation.</summary>
 public sealed record PackScheduler(SchedulerKind Name, double BetaStart, double BetaEnd, string BetaSchedule, int TrainTimesteps, int Steps, float Guidance, float Lambda);
 
-/// <summary><c>manifest.json</c> of a model pack.</summary>
+/// <summary><c>manifest.json</c> of a model pack; a manifest written before <see cref="Attention"/> was recorded describes explicit graphs.</summary>
 public sealed record PackManifest(
     int FormatVersion,
     string Id,
@@ -45,7 +45,8 @@ public sealed record PackManifest(
     IReadOnlyList<PackFile> Files,
     PackTokenizer Tokenizer,
     PackNormalization Normalization,
-    PackScheduler Scheduler)
+    PackScheduler Scheduler,
+    AttentionKind Attention = AttentionKind.Explicit)
 {
     public const string FileName = "manifest.json";
     public const int CurrentFormatVersion = 1;

@@ -34,6 +34,9 @@ public sealed class EliteModels : IDisposable
     /// <summary>Why CUDA was not used, when it was asked for.</summary>
     public string? CudaFallbackReason { get; private set; }
 
+    /// <summary>How the generator binds the UNet's inputs: <see cref="InputBinding.Device"/> only where it was asked for and the sessions run on CUDA.</summary>
+    public InputBinding UNetBinding { get; private set; }
+
     public InferenceSession this[string graph] => sessions[graph];
 
     /// <summary>
@@ -61,7 +64,9 @@ public sealed class EliteModels : IDisposable
             throw;
         }
 
-        logger.LogInformation("Loaded model pack {PackId} ({Dtype}) on {Provider}", manifest.Id, manifest.Dtype, models.ExecutionProvider);
+        models.UNetBinding = options.DeviceBinding && models.ExecutionProvider == "CUDA" ? InputBinding.Device : InputBinding.Host;
+        logger.LogInformation("Loaded model pack {PackId} ({Dtype}, {Attention} attention) on {Provider}, UNet binding {Binding}",
+            manifest.Id, manifest.Dtype, AttentionNames.Of(manifest.Attention), models.ExecutionProvider, models.UNetBinding);
         return models;
     }
 

@@ -1,3 +1,4 @@
+using Elite.Contracts.Packs;
 using Elite.ModelBuilder.Graph;
 using Elite.ModelBuilder.Weights;
 
@@ -60,9 +61,13 @@ internal static class Layers
         return g.Softmax(mask is null ? scores : g.Add(scores, mask));
     }
 
-    /// <summary>Multi-head scaled dot-product attention of [B,N,C] queries over [B,M,C] keys and values.</summary>
+    /// <summary>
+    /// Multi-head scaled dot-product attention of [B,N,C] queries over [B,M,C] keys and values, with an
+    /// optional additive mask [1,1,N,M]: explicit or fused as the graph's <see cref="GraphBuilder.Attention"/> says.
+    /// </summary>
     public static Tensor Attention(GraphBuilder g, Tensor q, Tensor k, Tensor v, int heads, Tensor? mask = null)
     {
+        if (g.Attention == AttentionKind.Fused) return g.MultiHeadAttention(q, k, v, heads, mask);
         var probabilities = AttentionProbabilities(g, SplitHeads(g, q, heads), SplitHeads(g, k, heads), mask);
         return MergeHeads(g, g.MatMul(probabilities, SplitHeads(g, v, heads)));
     }

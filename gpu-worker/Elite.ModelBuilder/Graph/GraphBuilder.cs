@@ -1,3 +1,4 @@
+using Elite.Contracts.Packs;
 using Google.Protobuf;
 using Onnx;
 
@@ -9,11 +10,16 @@ public sealed record Initializer(Tensor Value, Func<float[]> Values);
 /// <summary>
 /// Builds one ONNX graph (opset 21) node by node. Float weights and constants take the graph's
 /// <see cref="FloatType"/>; numerically sensitive operators (softmax, normalisations) run in float32
-/// whatever that type is. Every helper infers and checks shapes.
+/// whatever that type is. Every helper infers and checks shapes. <see cref="Attention"/> says how the
+/// architectures build plain attention.
 /// </summary>
-public sealed class GraphBuilder(string name, ElementType floatType = ElementType.Float)
+public sealed class GraphBuilder(string name, ElementType floatType = ElementType.Float, AttentionKind attention = AttentionKind.Explicit)
 {
     public const int Opset = 21;
+
+    /// <summary>The domain of ONNX Runtime's contrib operators, and the version of it the graphs use.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+    public const int MicrosoftOpset = 1;
 
     private readonly List<NodeProto> nodes = [];
     private readonly List<Tensor> inputs = [];
@@ -26,6 +32,7 @@ public sealed class GraphBuilder(string name, ElementType floatType = ElementTyp
 
     public string Name { get; } = name;
     public ElementType FloatType { get; } = floatType;
+    public AttentionKind Attention { get; } = attention;
     public IReadOnlyList<Tensor> Inputs => inputs;
     public IReadOnlyList<Tensor> Outputs => outputs;
     public IReadOnlyList<Initializer> Initializers => initializers;
@@ -144,6 +151,22 @@ public sealed class GraphBuilder(string name, ElementType floatType = ElementTyp
 
     /// <summary>Softmax over the last axis, computed in float32.</summary>
     public Tensor Softmax(Tensor x) => InFloat32(x, v => Node("Softmax", [v], v.Type, v.Shape, attributes: [Attr("axis", -1L)]));
+
+    /// <summary>
+    /// ONNX Runtime's fused <c>com.microsoft.MultiHeadAttention</c>: softmax(QKᵀ/√d + bias)·V over
+    /// [B,N,heads·d] queries and [B,M,heads·d] keys and values, heads split and merged inside the
+    /// kernel; <paramref name="bias"/> is an additive [1|B, 1|heads, N, M] attention bias.
+    /// </summary>
+    public Tensor MultiHeadAttention(Tensor q, Tensor k, Tensor v, int heads, Tensor? bias = null)
+    {
+        Require(q.Rank == 3 && k.Rank == 3 && v.Rank == 3 && q.Type == k.Type && k.Type == v.Type, $"MultiHeadAttention of {q} over {k} and {v}");
+        Require(SameSize(q[-1], k[-1]) && SameSize(k[1], v[1]) && q[-1].IsFixed && q[-1].Size % heads == 0 && v[-1].Size % heads == 0,
+            $"MultiHeadAttention with {heads} heads of {q.ShapeText} over {k.ShapeText} and {v.ShapeText}");
+        Require(bias is null || (bias.Rank == 4 && bias.Type == q.Type && SameSize(bias[2], q[1]) && SameSize(bias[3], k[1])), $"MultiHeadAttention bias {bias}");
+        var none = new Tensor("", q.Type, []);
+        Tensor[] operands = bias is null ? [q, k, v] : [q, k, v, none, none, bias];
+        return Node("MultiHeadAttention", operands, q.Type, [q[0], q[1], v[2]], attributes: [Attr("num_heads", (long)heads)], domain: MicrosoftDomain);
+    }
 
     /// <summary>LayerNormalization over the last axis, computed in float32.</summary>
     public Tensor LayerNorm(Tensor x, Tensor scale, Tensor bias, float epsilon)
@@ -370,9 +393,9 @@ public sealed class GraphBuilder(string name, ElementType floatType = ElementTyp
 
     private static bool SameSize(Dim a, Dim b) => a == b;
 
-    private Tensor Node(string op, Tensor[] operands, ElementType type, Dim[] shape, AttributeProto[]? attributes = null, string? outputName = null)
+    private Tensor Node(string op, Tensor[] operands, ElementType type, Dim[] shape, AttributeProto[]? attributes = null, string? outputName = null, string domain = "")
     {
-        var node = new NodeProto { OpType = op, Name = NewName(op) };
+        var node = new NodeProto { OpType = op, Name = NewName(op), Domain = domain };
         node.Input.AddRange(operands.Select(t => t.Name));
         var output = new Tensor(outputName ?? node.Name + ":0", type, shape);
         node.Output.Add(output.Name);

@@ -45,6 +45,11 @@ public static class ModelWriter
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = GraphBuilder.Opset });
+        if (builder.Nodes.Any(n => n.Domain == GraphBuilder.MicrosoftDomain))
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = GraphBuilder.MicrosoftDomain, Version = GraphBuilder.MicrosoftOpset });
+        }
+
         using (var file = File.Create(path))
         {
             model.WriteTo(file);

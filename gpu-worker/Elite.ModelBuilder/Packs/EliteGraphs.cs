@@ -8,13 +8,12 @@ namespace Elite.ModelBuilder.Packs;
 /// <summary>The six graphs of a model pack (spec §6.1), built from the architectures.</summary>
 public static class EliteGraphs
 {
-
     /// <summary>Builds every graph of <paramref name="preset"/> in memory; weights are declared in <paramref name="catalog"/> and produced only when written.</summary>
-    public static IReadOnlyList<GraphBuilder> Build(ElitePreset preset, WeightCatalog catalog, ElementType floatType = ElementType.Float)
+    public static IReadOnlyList<GraphBuilder> Build(ElitePreset preset, WeightCatalog catalog, ElementType floatType = ElementType.Float, AttentionKind attention = PackBuilder.DefaultAttention)
     {
         GraphBuilder Graph(string name, Action<GraphBuilder> build)
         {
-            var graph = new GraphBuilder(name, floatType);
+            var graph = new GraphBuilder(name, floatType, attention);
             build(graph);
             return graph;
         }

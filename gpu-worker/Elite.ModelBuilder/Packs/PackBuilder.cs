@@ -9,11 +9,17 @@ namespace Elite.ModelBuilder.Packs;
 /// <summary>Builds a model pack: the six graphs, their weights, and the manifest.</summary>
 public static class PackBuilder
 {
-    public static PackManifest Build(ElitePreset preset, IWeightSource source, string weightsDescription, string directory, ElementType floatType = ElementType.Float, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Fused on every device: on CUDA it is the fast path, and on the CPU ONNX Runtime's MultiHeadAttention
+    /// tiles the attention map (flash attention) instead of storing it, faster and in a fraction of the memory.
+    /// </summary>
+    public const AttentionKind DefaultAttention = AttentionKind.Fused;
+
+    public static PackManifest Build(ElitePreset preset, IWeightSource source, string weightsDescription, string directory, ElementType floatType = ElementType.Float, AttentionKind attention = DefaultAttention, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var settings = PackPresets.SettingsOf(preset.Name);
         var catalog = new WeightCatalog(source);
-        var graphs = EliteGraphs.Build(preset, catalog, floatType);
+        var graphs = EliteGraphs.Build(preset, catalog, floatType, attention);
         if (source is CheckpointWeights checkpoints) checkpoints.Verify(catalog);
 
         Directory.CreateDirectory(directory);
@@ -42,7 +48,8 @@ public static class PackBuilder
             files,
             settings.Tokenizer,
             settings.Normalization,
-            settings.Scheduler);
+            settings.Scheduler,
+            attention);
         manifest.Save(directory);
         return manifest;
     }
