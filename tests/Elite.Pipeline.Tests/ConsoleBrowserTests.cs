@@ -112,7 +112,7 @@ public sealed class ConsoleBrowserTests(PipelineFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task A_file_that_is_not_an_image_uploaded_from_the_keyboard_is_shown_rejected_with_the_reason()
+    public async Task A_file_that_is_not_an_image_uploaded_from_the_keyboard_is_shown_rejected_with_the_reason_and_can_be_deleted()
     {
         var notAnImage = Path.Combine(Screenshots, "not-an-image.png");
         await File.WriteAllTextAsync(notAnImage, "this is not an image");
@@ -129,6 +129,12 @@ public sealed class ConsoleBrowserTests(PipelineFixture fixture) : IAsyncLifetim
         Assert.Contains("photo.png", reason);
         Assert.Equal(0, await card.Locator("img").CountAsync());
         await ScreenshotAsync("concepts-rejected");
+
+        var conceptId = await card.GetAttributeAsync("data-concept");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await card.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        var gone = await Assert.ThrowsAsync<PipelineApiException>(() => fixture.Api.GetConceptAsync(conceptId!, CancellationToken.None));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.Status);
     }
 
     private async Task OpenAsync(string route)
