@@ -2,7 +2,7 @@
 # Entry point of the ELITE pipeline: setup, tests, the elite CLI and a local Azurite.
 #   ./run.sh demo               the main job end to end: Azurite, functions (local host), worker on CPU, tiny pack
 #   ./run.sh up [--pack DIR] [--fresh]   keep Azurite (data kept in .local/), the functions and a CPU worker running until Ctrl+C
-#   ./run.sh setup              install Azurite (npm), fetch the assets, restore and build
+#   ./run.sh setup              install Azurite (npm) and chromium (apt), fetch the assets, restore and build
 #   ./run.sh test [FILTER]      setup, start Azurite, run every test (or those matching a dotnet test filter)
 #   ./run.sh elite ARGS...      run the elite CLI
 #   ./run.sh azurite            start Azurite in the foreground and print the EliteStorage setting for it
@@ -101,6 +101,18 @@ fetch_sample_photos() {
   verify_sha "$ASSETS/coffee.png" "$COFFEE_SHA"
 }
 
+# Debian's chromium, for the web console's browser tests (Playwright drives it; it cannot download a browser here).
+install_chromium() {
+  command -v chromium >/dev/null && return
+  say "installing chromium (apt-get), for the browser tests"
+  command -v apt-get >/dev/null || die "chromium is needed for the browser tests: install it (Debian: apt-get install chromium)"
+  [ "$(id -u)" -eq 0 ] || die "chromium is needed for the browser tests: run 'apt-get install chromium' as root, then ./run.sh setup again"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; then
+    apt-get update -q >/dev/null || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || die "could not install chromium"
+  fi
+}
+
 setup() {
   require_tools
   if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -111,6 +123,7 @@ setup() {
   fetch_clip_vocabulary
   fetch_u2netp
   fetch_sample_photos
+  install_chromium
   if built_and_unchanged; then
     say "build is up to date ($CONFIGURATION)"
     return
@@ -132,7 +145,7 @@ BUILD_STAMP="$ROOT/obj/.build-$CONFIGURATION"
 build_inputs() {
   find "$ROOT" \( -path "$ROOT/node_modules" -o -path "$ROOT/assets" -o -path "$ROOT/packs" -o -path "$ROOT/out" \
       -o -name bin -o -name obj -o -name .git \) -prune -o -type f "$@" \
-      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.sln' -o -name '*.json' -o -path '*/Fixtures/*' \) -print | sort
+      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.sln' -o -name '*.json' -o -path '*/Fixtures/*' -o -path '*/Console/*' \) -print | sort
 }
 built_and_unchanged() {
   [ -f "$BUILD_STAMP" ] && [ -z "$(build_inputs -newer "$BUILD_STAMP" | head -n 1)" ] \
@@ -317,6 +330,7 @@ run_up() {
   cat <<READY
 ELITE is up. Ctrl+C stops everything this started.
   API            $FUNCTIONS_URL/api/   (e.g. curl $FUNCTIONS_URL/api/concepts/chelsea)
+  console        $FUNCTIONS_URL/api/console/index.html   (concepts, jobs and results in a browser)
   worker         $WORKER_URL/healthz
   EliteStorage   $EliteStorage
   webhook secret $state/webhook-secret (verify the signed webhooks with it)

@@ -16,6 +16,7 @@ public static class FunctionNames
     public const string CreateConcept = "CreateConcept";
     public const string DeleteConcept = "DeleteConcept";
     public const string GetOpenApiDocument = "GetOpenApiDocument";
+    public const string GetConsoleFile = "GetConsoleFile";
     public const string JobEvents = "JobEvents";
     public const string ConceptEvents = "ConceptEvents";
     public const string Reconcile = "Reconcile";

@@ -30,6 +30,7 @@ public static class PipelineServices
         services.AddSingleton(new Reconciler(clients, concepts, csvJobs, lanes: lanes));
         var links = new BlobLinks(clients);
         services.AddSingleton(links);
+        services.AddSingleton(new ConceptImages(clients, links));
         services.AddSingleton(ResultRetention.FromConfiguration(configuration));
         services.AddSingleton(new JobList(clients));
         services.AddSingleton(new JobCancellation(clients));

@@ -18,7 +18,7 @@ public static class LocalFunctionsHost
         builder.Services.AddApiFunctions(builder.Configuration);
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<ConceptFunctions>().AddSingleton<JobFunctions>().AddSingleton<WebhookFunctions>().AddSingleton<StatusFunctions>()
-            .AddSingleton<ReconcilerFunctions>().AddSingleton<OpenApiFunctions>();
+            .AddSingleton<ReconcilerFunctions>().AddSingleton<OpenApiFunctions>().AddSingleton<ConsoleFunctions>();
         builder.Services.AddHostedService<LocalTimers>();
         builder.Host.ConfigureWebJobs(webJobs =>
         {

@@ -222,6 +222,18 @@ public static class ApiDocument
             Gated = false,
             Answers = [new(200, "This document.", typeof(JsonObject))],
         },
+        new(FunctionNames.GetConsoleFile, HttpMethod.Get, ApiRoutes.ConsoleFile, Service, "Read a file of the web console",
+            $"The web console's pages, styles and scripts, starting at /{ApiRoutes.Prefix}{ApiRoutes.ConsoleStart}; no key needed for the files, "
+            + "while every API call the pages make carries the function key entered on the page.")
+        {
+            Gated = false,
+            Parameters = [new("file", ParameterLocation.Path, "The file: index.html (concepts), jobs.html, results.html, or a style or script they load.", new() { Type = JsonSchemaType.String }, Required: true)],
+            Answers =
+            [
+                new(200, "The file (HTML, CSS or JavaScript)."),
+                new(404, "No such file.", typeof(ApiErrors)),
+            ],
+        },
     ];
 
     /// <summary>The document as served and committed: OpenAPI 3.1 JSON, with a final newline.</summary>

@@ -16,7 +16,7 @@ namespace Elite.Functions;
 /// Concepts: created through the API with upload links, or uploaded straight to <c>concepts/{conceptId}/{file}</c>;
 /// read and deleted by the caller they belong to (an operator's upload belongs to everyone).
 /// </summary>
-public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle lifecycle, BlobLinks links, WebhookUrlPolicy webhookUrls, ApiGate gate, ILogger<ConceptFunctions> logger)
+public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle lifecycle, ConceptImages images, BlobLinks links, WebhookUrlPolicy webhookUrls, ApiGate gate, ILogger<ConceptFunctions> logger)
 {
     [Function(FunctionNames.ConceptUploaded)]
     public async Task ConceptUploaded(
@@ -64,7 +64,7 @@ public sealed class ConceptFunctions(ConceptIntake intake, ConceptLifecycle life
         if (caller is null) return refusal!;
         if (!ResourceId.IsValid(id)) return InvalidId(id);
         var row = await lifecycle.GetAsync(id, cancellationToken);
-        return row is not null && caller.MayUse(row) ? new OkObjectResult(ConceptView.From(row)) : NoConcept(id);
+        return row is not null && caller.MayUse(row) ? new OkObjectResult(await images.ViewAsync(row, cancellationToken)) : NoConcept(id);
     }
 
     /// <summary>Deletes the concept's photo, mask, embeddings and rows; 409 while a job of it runs. An operator's shared concept is deleted in storage, not here.</summary>

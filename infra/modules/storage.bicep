@@ -64,6 +64,10 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01'
       enabled: true
       days: blobSoftDeleteDays
     }
+    // The web console uploads concepts from the browser through the API's write-only links (core's BrowserUploads).
+    cors: {
+      corsRules: [names.browserUploadCors]
+    }
   }
 }
 

@@ -21,18 +21,21 @@ public sealed class LocalStackTests
         {
             var lines = new List<string>();
             using var ready = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            string? api = null, storage = null;
-            while (api is null || storage is null)
+            string? api = null, storage = null, console = null;
+            while (api is null || storage is null || console is null)
             {
                 var line = await up.StandardOutput.ReadLineAsync(ready.Token) ?? throw new InvalidOperationException($"up exited: {string.Join("\n", lines)}\n{errors}");
                 lines.Add(line);
                 api ??= Regex.Match(line, @"^\s+API\s+(\S+)").Groups[1].Value is { Length: > 0 } url ? url : null;
                 storage ??= Regex.Match(line, @"^\s+EliteStorage\s+(\S+)").Groups[1].Value is { Length: > 0 } connection ? connection : null;
+                console ??= Regex.Match(line, @"^\s+console\s+(\S+)").Groups[1].Value is { Length: > 0 } page ? page : null;
             }
 
             // The API answers as in Azure, and the storage takes an upload from outside (as Storage Explorer or az would).
             using var http = new HttpClient();
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(api + "jobs/0123456789abcdef")).StatusCode);
+            using var consolePage = await http.GetAsync(console);
+            Assert.Equal((HttpStatusCode.OK, "text/html"), (consolePage.StatusCode, consolePage.Content.Headers.ContentType?.MediaType));
             var blob = new BlobContainerClient(storage, StorageNames.Containers.Concepts).GetBlobClient("up-test/photo.png");
             await blob.UploadAsync(new BinaryData(File.ReadAllBytes(Asset("chelsea.png"))), overwrite: true);
             var concept = HttpStatusCode.NotFound;

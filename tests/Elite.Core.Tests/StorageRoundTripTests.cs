@@ -45,6 +45,23 @@ public sealed class StorageRoundTripTests(Azurite azurite) : IClassFixture<Azuri
     }
 
     [Fact]
+    public async Task Init_lets_a_page_of_another_origin_upload_through_a_link_as_browsers_ask_first()
+    {
+        await new StorageInitializer(clients).InitializeAsync();
+        await new StorageInitializer(clients).InitializeAsync();
+        Assert.Contains((await clients.Blobs.GetPropertiesAsync()).Value.Cors, BrowserUploads.IsRule);
+
+        using var http = new HttpClient();
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, clients.Container(StorageNames.Containers.Concepts).GetBlobClient($"{NewId()}/photo.png").Uri);
+        preflight.Headers.Add("Origin", "http://127.0.0.1:7071");
+        preflight.Headers.Add("Access-Control-Request-Method", "PUT");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type,x-ms-blob-type");
+        using var answer = await http.SendAsync(preflight);
+        Assert.True(answer.IsSuccessStatusCode, answer.StatusCode.ToString());
+        Assert.Contains("PUT", answer.Headers.GetValues("Access-Control-Allow-Methods").Single());
+    }
+
+    [Fact]
     public async Task Blob_put_then_get_returns_the_same_bytes()
     {
         await new StorageInitializer(clients).InitializeAsync();

@@ -25,7 +25,7 @@ public sealed class ConceptFunctionsTests
     {
         new StorageInitializer(clients).InitializeAsync().GetAwaiter().GetResult();
         intake = new ConceptIntake(clients);
-        functions = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new WebhookUrlPolicy(allowPrivateAddresses: true), new ApiGate(new CallerOptions { DefaultCaller = "team" }, new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
+        functions = new ConceptFunctions(intake, new ConceptLifecycle(clients), new ConceptImages(clients, new BlobLinks(clients)), new BlobLinks(clients), new WebhookUrlPolicy(allowPrivateAddresses: true), new ApiGate(new CallerOptions { DefaultCaller = "team" }, new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class ConceptFunctionsTests
         Assert.Equal(["photo", "mask"], problems.Select(p => p.Field));
         Assert.StartsWith("'.gif' is not a supported image type", problems[0].Message, StringComparison.Ordinal);
         Assert.StartsWith("'.bmp'", problems[1].Message, StringComparison.Ordinal);
-        var strict = new ConceptFunctions(intake, new ConceptLifecycle(clients), new BlobLinks(clients), new WebhookUrlPolicy(allowPrivateAddresses: true), new ApiGate(new CallerOptions(), new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
+        var strict = new ConceptFunctions(intake, new ConceptLifecycle(clients), new ConceptImages(clients, new BlobLinks(clients)), new BlobLinks(clients), new WebhookUrlPolicy(allowPrivateAddresses: true), new ApiGate(new CallerOptions(), new ApiRateLimits(new RateLimitOptions())), NullLogger<ConceptFunctions>.Instance);
         Assert.IsType<UnauthorizedObjectResult>(await strict.CreateConcept(Request("POST"), default));
     }
 
@@ -95,6 +95,34 @@ public sealed class ConceptFunctionsTests
         await foreach (var row in clients.Table(StorageNames.Tables.Concepts).QueryAsync<ConceptJobRow>(r => r.PartitionKey == created.Id)) Assert.Fail($"{row.RowKey} is left");
         Assert.IsType<NotFoundObjectResult>(await functions.DeleteConcept(Request("DELETE"), created.Id, default));
         foreach (var lane in JobLanes.QueuesInOrder) await clients.Queue(lane).ClearMessagesAsync();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_encoded_concept_links_its_photo_and_the_mask_it_used_whether_uploaded_or_stored_by_the_worker(bool uploadedMask)
+    {
+        var created = Assert.IsType<ConceptCreated>(Assert.IsType<CreatedResult>(await functions.CreateConcept(Request("POST", uploadedMask ? "?mask=png" : ""), default)).Value);
+        var photo = BlobPaths.ConceptFile(created.Id, "photo.png");
+        var mask = uploadedMask ? BlobPaths.ConceptFile(created.Id, "mask.png") : null;
+        await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(photo).UploadAsync(new BinaryData("photo"u8.ToArray()));
+        Assert.Null(View(await functions.GetConcept(Request("GET"), created.Id, default)).Mask); // not encoded yet
+        if (mask is not null) await clients.Container(StorageNames.Containers.Concepts).GetBlobClient(mask).UploadAsync(new BinaryData("uploaded mask"u8.ToArray()));
+        await clients.Table(StorageNames.Tables.Concepts).UpdateAsync<ConceptRow>(created.Id, ConceptRow.RowKeyValue,
+            c => c with { Status = ConceptStatus.Ready, ImageBlob = photo, MaskBlob = mask, PackId = "pack-a", MaskSource = uploadedMask ? "upload" : "auto" });
+        if (!uploadedMask)
+        {
+            Assert.Null(View(await functions.GetConcept(Request("GET"), created.Id, default)).Mask); // the worker kept none
+            await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(BlobPaths.EncodedMask(created.Id, "pack-a")).UploadAsync(new BinaryData("automatic mask"u8.ToArray()));
+        }
+
+        var view = View(await functions.GetConcept(Request("GET"), created.Id, default));
+        using var anonymous = new HttpClient();
+        Assert.Equal("photo", await anonymous.GetStringAsync(view.Photo));
+        Assert.Equal(uploadedMask ? "uploaded mask" : "automatic mask", await anonymous.GetStringAsync(view.Mask));
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.PutAsync(view.Mask, BlockBlob([1]))).StatusCode); // read-only
+        Assert.IsType<NoContentResult>(await functions.DeleteConcept(Request("DELETE"), created.Id, default));
+        await clients.Queue(StorageNames.Queues.Encode).ClearMessagesAsync();
     }
 
     private static ConceptView View(IActionResult result) => Assert.IsType<ConceptView>(Assert.IsType<OkObjectResult>(result).Value);

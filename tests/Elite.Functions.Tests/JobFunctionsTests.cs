@@ -30,7 +30,7 @@ public sealed class JobFunctionsTests
         functions = new JobFunctions(
             new JobIntake(clients, webhookUrls: urls), new CsvJobIntake(clients, webhookUrls: urls, callers: callers), new JobList(clients), new JobCancellation(clients),
             Events(), new BlobLinks(clients), Retention, Gate(callers), NullLogger<JobFunctions>.Instance);
-        concepts = new ConceptFunctions(new ConceptIntake(clients), new ConceptLifecycle(clients), new BlobLinks(clients), new WebhookUrlPolicy(allowPrivateAddresses: true), Gate(callers), NullLogger<ConceptFunctions>.Instance);
+        concepts = new ConceptFunctions(new ConceptIntake(clients), new ConceptLifecycle(clients), new ConceptImages(clients, new BlobLinks(clients)), new BlobLinks(clients), new WebhookUrlPolicy(allowPrivateAddresses: true), Gate(callers), NullLogger<ConceptFunctions>.Instance);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class LocalHostTests
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(isolated, local);
-        Assert.Equal(16, local.Count());
+        Assert.Equal(17, local.Count());
     }
 
     [Fact]

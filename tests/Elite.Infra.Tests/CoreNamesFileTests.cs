@@ -20,7 +20,7 @@ public sealed class CoreNamesFileTests
     {
         var names = new JsonObject
         {
-            ["comment"] = "Generated from core/Elite.Core (StorageNames, BlobTriggerFunctions) by tests/Elite.Infra.Tests; do not edit by hand.",
+            ["comment"] = "Generated from core/Elite.Core (StorageNames, BlobTriggerFunctions, BrowserUploads) by tests/Elite.Infra.Tests; do not edit by hand.",
             ["containers"] = new JsonArray(StorageNames.Containers.All.Select(n => (JsonNode?)n).ToArray()),
             ["queues"] = new JsonArray(StorageNames.Queues.All.Select(n => (JsonNode?)n).ToArray()),
             ["tables"] = new JsonArray(StorageNames.Tables.All.Select(n => (JsonNode?)n).ToArray()),
@@ -34,6 +34,14 @@ public sealed class CoreNamesFileTests
             ["resultsContainer"] = StorageNames.Containers.Results,
             ["deadLetterContainer"] = StorageNames.Containers.EventDeadLetters,
             ["openApiDocumentPath"] = "/" + ApiRoutes.Prefix + ApiRoutes.OpenApiDocument,
+            ["browserUploadCors"] = new JsonObject
+            {
+                ["allowedOrigins"] = new JsonArray(BrowserUploads.AllowedOrigins.Select(o => (JsonNode?)o).ToArray()),
+                ["allowedMethods"] = new JsonArray(BrowserUploads.AllowedMethods.Select(m => (JsonNode?)m).ToArray()),
+                ["allowedHeaders"] = new JsonArray(BrowserUploads.AllowedHeaders.Select(h => (JsonNode?)h).ToArray()),
+                ["exposedHeaders"] = new JsonArray(),
+                ["maxAgeInSeconds"] = BrowserUploads.MaxAgeSeconds,
+            },
             ["blobTriggers"] = new JsonArray(BlobTriggerFunctions.All.Select(t => (JsonNode?)new JsonObject
             {
                 ["functionName"] = t.FunctionName,

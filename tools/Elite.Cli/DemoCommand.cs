@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 using Azure.Storage.Blobs.Models;
 using Elite.Core;
@@ -9,13 +8,15 @@ using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
+using Elite.Contracts.Imaging;
+using Elite.Inference.Imaging;
 
 namespace Elite.Cli;
 
 /// <summary>
 /// <c>elite demo</c>: the main job end to end against running functions and worker (./run.sh demo starts
 /// them): uploads a concept photo and a prompt CSV, follows the job, receives and verifies the signed
-/// webhook, and writes an HTML gallery of the results.
+/// webhook, and writes an HTML gallery: the concept photo and the mask it was encoded with, then the results.
 /// </summary>
 internal static class DemoCommand
 {
@@ -80,21 +81,58 @@ internal static class DemoCommand
         output.WriteLine($"4. webhook {webhook.Id} received, signature verified: {webhook.Text}");
 
         Directory.CreateDirectory(outputDirectory);
-        var gallery = new StringBuilder("<!doctype html><meta charset=utf-8><title>ELITE demo</title><style>body{font-family:sans-serif}figure{display:inline-block;margin:8px;width:256px}img{width:256px}</style>");
-        gallery.Append($"<h1>Job {WebUtility.HtmlEncode(jobId)}</h1><p>Tiny model pack: the images are noise. Build a real pack with <code>elite models build --preset sd14-elite</code>.</p>");
+        var photoFile = "concept" + Path.GetExtension(imagePath);
+        File.Copy(imagePath, Path.Combine(outputDirectory, photoFile), overwrite: true);
+        concept = await api.GetConceptAsync(conceptId, cancellationToken);
+        const string maskFile = "mask.png";
+        await File.WriteAllBytesAsync(Path.Combine(outputDirectory, maskFile), await MaskAsync(concept, imagePath, cancellationToken), cancellationToken);
+
+        var settings = new Dictionary<string, TaskRow>();
+        await foreach (var row in clients.Table(StorageNames.Tables.Tasks).QueryAsync<TaskRow>(t => t.PartitionKey == jobId, cancellationToken: cancellationToken)) settings[row.TaskId] = row;
+        var images = new List<DemoImage>();
         foreach (var task in job.Tasks.Where(t => t.Status == ImageTaskStatus.Succeeded))
         {
             var file = $"{task.Id}.png";
             var blob = BlobPaths.Result(jobId, task.Id);
             await clients.Container(StorageNames.Containers.Results).GetBlobClient(blob).DownloadToAsync(Path.Combine(outputDirectory, file), cancellationToken);
-            gallery.Append($"<figure><img src=\"{file}\"><figcaption>{WebUtility.HtmlEncode(task.Prompt)}<br>seed {task.Seed}, λ {task.Lambda:0.##}</figcaption></figure>");
+            images.Add(new DemoImage(file, task.Prompt, task.Seed, task.Lambda, settings[task.Id].Steps, settings[task.Id].Scheduler));
             output.WriteLine($"   results/{blob}");
         }
 
+        var generation = job.StartedAt is { } started && job.CompletedAt is { } completed ? completed - started : TimeSpan.Zero;
         var galleryPath = Path.Combine(outputDirectory, "index.html");
-        await File.WriteAllTextAsync(galleryPath, gallery.ToString(), cancellationToken);
+        await File.WriteAllTextAsync(galleryPath, DemoGallery.Html(jobId, conceptId, photoFile, maskFile, concept.MaskSource ?? "", images, generation), cancellationToken);
         output.WriteLine($"5. job {job.Status} in {clock.Elapsed.TotalSeconds:F0} s; gallery: {galleryPath}");
         output.WriteLine("   (tiny-pack images are noise: build a real pack from SD v1.4, CLIP ViT-L/14 and ELITE's checkpoints with elite models build --preset sd14-elite)");
         return job.Status == JobStatus.Succeeded ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The mask the encoding used, as a PNG: through the API's link where the worker kept it, else made again here as
+    /// the worker made it (the photo's alpha, or the same u2netp model on the same photo).
+    /// </summary>
+    private static async Task<byte[]> MaskAsync(ConceptView concept, string imagePath, CancellationToken cancellationToken)
+    {
+        if (concept.Mask is { } link)
+        {
+            using var http = new HttpClient();
+            return await http.GetByteArrayAsync(link, cancellationToken);
+        }
+
+        var image = ImageDecoder.Decode(await File.ReadAllBytesAsync(imagePath, cancellationToken), ImageLimits.Default);
+        ObjectMask mask;
+        if (concept.MaskSource == MaskSource.Alpha)
+        {
+            mask = ObjectMask.FromAlpha(image)!;
+        }
+        else
+        {
+            using var masker = new U2NetMasker(CommandHelpers.AssetPath("u2netp.onnx"));
+            mask = masker.Predict(image);
+        }
+
+        var rgb = new byte[mask.Values.Length * 3];
+        for (var i = 0; i < mask.Values.Length; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)(mask.Values[i] * 255);
+        return PngEncoder.Encode(new RgbImage(mask.Width, mask.Height, rgb), new Dictionary<string, string>());
     }
 }

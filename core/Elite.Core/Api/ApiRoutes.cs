@@ -16,6 +16,12 @@ public static class ApiRoutes
     /// <summary>The API's OpenAPI document (anonymous: a client reads it before it has a key).</summary>
     public const string OpenApiDocument = "openapi.json";
 
+    /// <summary>The web console's pages, styles and scripts (anonymous files; every API call they make carries the caller's key).</summary>
+    public const string ConsoleFile = "console/{file}";
+
+    /// <summary>Where the console starts: its concepts page.</summary>
+    public const string ConsoleStart = "console/index.html";
+
     /// <summary>Query parameters of <c>POST /api/concepts</c>: the photo's and the mask's file type (png, jpg, jpeg, webp).</summary>
     public const string PhotoTypeParameter = "photo";
     public const string MaskTypeParameter = "mask";

@@ -9,7 +9,7 @@ public sealed record BlobLink(Uri Uri, DateTimeOffset ExpiresOn);
 
 /// <summary>
 /// Links that a caller opens without storage credentials, each for one blob and <see cref="Lifetime"/>: read-only links
-/// to result images, and write-only links for a concept's photo and mask. Signed with the account key where the
+/// to result images and concept photos and masks, and write-only links for a concept's photo and mask. Signed with the account key where the
 /// connection has one (Azurite, connection strings), otherwise as a user delegation SAS, signed with a key the app's
 /// identity obtains (its Storage Blob Data Contributor role allows that).
 /// </summary>
@@ -26,6 +26,10 @@ public sealed class BlobLinks(StorageClients clients, TimeProvider? time = null)
     /// <summary>A function that turns result blob names into read links valid for <see cref="Lifetime"/> from now.</summary>
     public Task<Func<string, BlobLink>> ResultReaderAsync(CancellationToken cancellationToken) =>
         SignerAsync(clients.Container(StorageNames.Containers.Results), BlobSasPermissions.Read, cancellationToken);
+
+    /// <summary>A read-only link to one blob of <paramref name="container"/> (a concept's photo or mask).</summary>
+    public async Task<BlobLink> ReadAsync(string container, string blob, CancellationToken cancellationToken) =>
+        (await SignerAsync(clients.Container(container), BlobSasPermissions.Read, cancellationToken))(blob);
 
     /// <summary>A link that creates or overwrites <paramref name="blob"/> in <c>concepts</c>, and can neither read nor list.</summary>
     public async Task<BlobLink> ConceptUploadAsync(string blob, CancellationToken cancellationToken) =>

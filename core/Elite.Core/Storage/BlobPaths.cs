@@ -26,6 +26,13 @@ public static class BlobPaths
     public static string Embedding(string conceptId, string packId) =>
         $"{ResourceId.Require(conceptId, "concept id")}/{ResourceId.Require(packId, "model pack id")}.elite";
 
+    /// <summary>
+    /// <c>{conceptId}/{packId}.mask.png</c> in <see cref="StorageNames.Containers.Embeddings"/>: the object mask an encoding
+    /// was made with when it was not uploaded (the photo's alpha or the automatic mask), white on black, the photo's size.
+    /// </summary>
+    public static string EncodedMask(string conceptId, string packId) =>
+        $"{ResourceId.Require(conceptId, "concept id")}/{ResourceId.Require(packId, "model pack id")}.mask.png";
+
     /// <summary><c>{jobId}/{taskId}.png</c> in <see cref="StorageNames.Containers.Results"/>: deterministic, so a retried task overwrites rather than duplicates.</summary>
     public static string Result(string jobId, string taskId) =>
         $"{ResourceId.Require(jobId, "job id")}/{ResourceId.Require(taskId, "task id")}.png";

@@ -1,13 +1,17 @@
 using System.Net;
+using Azure.Storage.Blobs.Models;
+
 namespace Elite.Core.Storage;
 
 /// <summary>A container, queue or table, and whether <see cref="StorageInitializer"/> created it or found it.</summary>
 public sealed record StorageResource(string Kind, string Name, bool Created);
 
-/// <summary>Creates every container, queue and table of <see cref="StorageNames"/>; safe to run any number of times.</summary>
+/// <summary>
+/// Creates every container, queue and table of <see cref="StorageNames"/>, and adds the <see cref="BrowserUploads"/> CORS
+/// rule to the blob service's own; safe to run any number of times.
+/// </summary>
 public sealed class StorageInitializer(StorageClients clients)
 {
-
     public async Task<IReadOnlyList<StorageResource>> InitializeAsync(CancellationToken cancellationToken = default)
     {
         var resources = new List<StorageResource>();
@@ -28,6 +32,13 @@ public sealed class StorageInitializer(StorageClients clients)
             var response = await clients.Table(name).CreateIfNotExistsAsync(cancellationToken);
             // The table client swallows the 409 of an existing table and returns that response.
             resources.Add(new("table", name, response.GetRawResponse().Status != (int)HttpStatusCode.Conflict));
+        }
+
+        var properties = (await clients.Blobs.GetPropertiesAsync(cancellationToken)).Value;
+        if (!properties.Cors.Any(BrowserUploads.IsRule))
+        {
+            properties.Cors.Add(BrowserUploads.Rule);
+            await clients.Blobs.SetPropertiesAsync(properties, cancellationToken);
         }
 
         return resources;
