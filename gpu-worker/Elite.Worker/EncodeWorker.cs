@@ -96,10 +96,20 @@ public sealed class EncodeWorker(StorageClients clients, WorkerRuntime runtime, 
             var mask = concept.MaskBlob is null
                 ? null
                 : ImageDecoder.DecodeMask((await DownloadAsync(concept.MaskBlob, concept.MaskETag, cancellationToken)).Span, ImageLimits.Default, image.Width, image.Height);
-            var (embedding, _) = new ConceptEncoder(runtime.Models, runtime.Masker).Encode(image, mask, cancellationToken);
+            var (embedding, _, used) = new ConceptEncoder(runtime.Models, runtime.Masker).Encode(image, mask, cancellationToken);
 
+            var embeddings = clients.Container(StorageNames.Containers.Embeddings);
             var embeddingBlob = BlobPaths.Embedding(request.ConceptId, packId);
-            await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(embeddingBlob).UploadAsync(new BinaryData(ConceptEmbeddingFile.Write(embedding)), overwrite: true, cancellationToken);
+            await embeddings.GetBlobClient(embeddingBlob).UploadAsync(new BinaryData(ConceptEmbeddingFile.Write(embedding)), overwrite: true, cancellationToken);
+            if (mask is null)
+            {
+                // A mask the user did not upload (the photo's alpha, or u2netp's) is kept, so that a bad automatic mask can be seen.
+                await embeddings.GetBlobClient(BlobPaths.EncodedMask(request.ConceptId, packId)).UploadAsync(
+                    new BinaryData(PngEncoder.Encode(used.ToImage(), new Dictionary<string, string>())),
+                    new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/png" } },
+                    cancellationToken);
+            }
+
             await SaveAsync(lifecycle.MarkEncodedAsync(concept, new EncodedConcept(concept.ImageBlob, concept.MaskBlob, embeddingBlob, packId, embedding.MaskSource), cancellationToken), concept);
             metrics.Concepts.Add(1);
             logger.LogInformation("Encoded concept {ConceptId} (mask from {MaskSource})", request.ConceptId, embedding.MaskSource);

@@ -1,7 +1,6 @@
 using Elite.Cli;
 using Elite.Core.Api;
 using Microsoft.Playwright;
-using SkiaSharp;
 
 namespace Elite.Pipeline.Tests;
 
@@ -43,22 +42,17 @@ public sealed class ConsoleBrowserTests(PipelineFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task A_photo_uploaded_with_its_mask_is_shown_beside_the_mask_and_a_two_image_job_is_watched_into_the_gallery()
+    public async Task A_photo_is_shown_beside_the_automatic_mask_it_was_encoded_with_and_a_two_image_job_is_watched_into_the_gallery()
     {
-        var photo = CommandHelpers.AssetPath("chelsea.png");
-        var mask = Path.Combine(Screenshots, "chelsea-mask.png");
-        await File.WriteAllBytesAsync(mask, EllipseMask(photo));
-
         await OpenAsync(ApiRoutes.ConsoleStart);
-        await page.GetByLabel("Photo (PNG, JPEG or WebP)").SetInputFilesAsync(photo);
-        await page.GetByLabel("Mask (optional)").SetInputFilesAsync(mask);
+        await page.GetByLabel("Photo (PNG, JPEG or WebP)").SetInputFilesAsync(CommandHelpers.AssetPath("chelsea.png"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();
         var card = page.Locator("#concepts > li").First;
         var conceptId = await card.GetAttributeAsync("data-concept");
         await card.Locator(".status-Ready").WaitForAsync();
         var images = card.Locator(".pair img");
         Assert.Equal(2, await images.CountAsync());
-        Assert.Contains("uploaded", await card.InnerTextAsync());
+        Assert.Contains("automatic", await card.InnerTextAsync()); // u2netp's mask, as the worker kept it
         foreach (var image in await images.AllAsync()) await WaitLoadedAsync(image);
         await ScreenshotAsync("concepts");
 
@@ -152,17 +146,5 @@ public sealed class ConsoleBrowserTests(PipelineFixture fixture) : IAsyncLifetim
     {
         Assert.DoesNotMatch(@"\b(null|undefined|NaN)\b", await page.Locator("main").InnerTextAsync());
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
-    }
-
-    /// <summary>A mask of the photo's size: white ellipse (the object) on black.</summary>
-    private static byte[] EllipseMask(string photoPath)
-    {
-        using var photo = SKBitmap.Decode(photoPath);
-        using var surface = SKSurface.Create(new SKImageInfo(photo.Width, photo.Height));
-        surface.Canvas.Clear(SKColors.Black);
-        using var white = new SKPaint { Color = SKColors.White, IsAntialias = false };
-        surface.Canvas.DrawOval(new SKRect(photo.Width * 0.2f, photo.Height * 0.1f, photo.Width * 0.8f, photo.Height * 0.95f), white);
-        using var png = surface.Snapshot().Encode(SKEncodedImageFormat.Png, 100);
-        return png.ToArray();
     }
 }

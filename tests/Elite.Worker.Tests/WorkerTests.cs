@@ -32,6 +32,11 @@ public sealed partial class WorkerTests(WorkerFixture fixture) : IAsyncLifetime
         Assert.Equal("auto", concept.MaskSource);
         Assert.Equal(fixture.Runtime.Models.Manifest.Id, concept.PackId);
         Assert.True(await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(concept.EmbeddingBlob).ExistsAsync());
+        // The automatic mask it used is kept beside the embedding, at the photo's size, for a person to check.
+        var maskPng = (await clients.Container(StorageNames.Containers.Embeddings).GetBlobClient(BlobPaths.EncodedMask(conceptId, concept.PackId!)).DownloadContentAsync()).Value.Content.ToArray();
+        var photo = ImageDecoder.Decode(await File.ReadAllBytesAsync(WorkerFixture.Asset("chelsea.png")), ImageLimits.Default);
+        var mask = ImageDecoder.DecodeMask(maskPng, ImageLimits.Default, photo.Width, photo.Height);
+        Assert.InRange(mask.ObjectFraction, 0.05, 0.95);
 
         await Send(StorageNames.Queues.Encode, new EncodeRequest(conceptId, concept.ImageBlob, null));
         await fixture.EncodeWorker().ProcessAsync((await TakeAsync(StorageNames.Queues.Encode, 1)).Single(), default);

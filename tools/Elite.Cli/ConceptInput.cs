@@ -20,7 +20,7 @@ internal static class ConceptInput
         var mask = maskPath is null ? null : ImageDecoder.DecodeMask(File.ReadAllBytes(maskPath), limits, image.Width, image.Height);
         using var masker = mask is null && image.Alpha is null ? new U2NetMasker(CommandHelpers.AssetPath("u2netp.onnx")) : null;
         var encoder = new ConceptEncoder(models, masker);
-        var (concept, preprocessed) = encoder.Encode(image, mask, cancellationToken);
+        var (concept, preprocessed, _) = encoder.Encode(image, mask, cancellationToken);
         if (dumpDirectory is not null) Dump(dumpDirectory, preprocessed, concept);
         return concept;
     }

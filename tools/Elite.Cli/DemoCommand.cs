@@ -8,8 +8,6 @@ using Elite.Core.Jobs;
 using Elite.Core.Rows;
 using Elite.Core.Storage;
 using Elite.Core.Webhooks;
-using Elite.Contracts.Imaging;
-using Elite.Inference.Imaging;
 
 namespace Elite.Cli;
 
@@ -85,7 +83,7 @@ internal static class DemoCommand
         File.Copy(imagePath, Path.Combine(outputDirectory, photoFile), overwrite: true);
         concept = await api.GetConceptAsync(conceptId, cancellationToken);
         const string maskFile = "mask.png";
-        await File.WriteAllBytesAsync(Path.Combine(outputDirectory, maskFile), await MaskAsync(concept, imagePath, cancellationToken), cancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(outputDirectory, maskFile), await MaskAsync(concept, cancellationToken), cancellationToken);
 
         var settings = new Dictionary<string, TaskRow>();
         await foreach (var row in clients.Table(StorageNames.Tables.Tasks).QueryAsync<TaskRow>(t => t.PartitionKey == jobId, cancellationToken: cancellationToken)) settings[row.TaskId] = row;
@@ -107,32 +105,11 @@ internal static class DemoCommand
         return job.Status == JobStatus.Succeeded ? 0 : 1;
     }
 
-    /// <summary>
-    /// The mask the encoding used, as a PNG: through the API's link where the worker kept it, else made again here as
-    /// the worker made it (the photo's alpha, or the same u2netp model on the same photo).
-    /// </summary>
-    private static async Task<byte[]> MaskAsync(ConceptView concept, string imagePath, CancellationToken cancellationToken)
+    /// <summary>The mask the encoding used, as a PNG, through the API's link (the uploaded mask, or the one the worker kept).</summary>
+    private static async Task<byte[]> MaskAsync(ConceptView concept, CancellationToken cancellationToken)
     {
-        if (concept.Mask is { } link)
-        {
-            using var http = new HttpClient();
-            return await http.GetByteArrayAsync(link, cancellationToken);
-        }
-
-        var image = ImageDecoder.Decode(await File.ReadAllBytesAsync(imagePath, cancellationToken), ImageLimits.Default);
-        ObjectMask mask;
-        if (concept.MaskSource == MaskSource.Alpha)
-        {
-            mask = ObjectMask.FromAlpha(image)!;
-        }
-        else
-        {
-            using var masker = new U2NetMasker(CommandHelpers.AssetPath("u2netp.onnx"));
-            mask = masker.Predict(image);
-        }
-
-        var rgb = new byte[mask.Values.Length * 3];
-        for (var i = 0; i < mask.Values.Length; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)(mask.Values[i] * 255);
-        return PngEncoder.Encode(new RgbImage(mask.Width, mask.Height, rgb), new Dictionary<string, string>());
+        var link = concept.Mask ?? throw new InvalidOperationException($"concept {concept.Id} is Ready but has no mask link");
+        using var http = new HttpClient();
+        return await http.GetByteArrayAsync(link, cancellationToken);
     }
 }

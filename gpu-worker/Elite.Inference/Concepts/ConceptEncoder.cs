@@ -16,15 +16,15 @@ public sealed class ConceptEncoder(EliteModels models, U2NetMasker? masker = nul
 
     /// <summary>
     /// Encodes a photo. The object mask is, in order: <paramref name="mask"/> (uploaded), the photo's own
-    /// alpha, or an automatic u2netp mask; the embedding records which.
+    /// alpha, or an automatic u2netp mask; the embedding records which, and the mask used is returned.
     /// </summary>
-    public (ConceptEmbedding Concept, ElitePreprocessed Preprocessed) Encode(RgbImage image, ObjectMask? mask, CancellationToken cancellationToken = default)
+    public (ConceptEmbedding Concept, ElitePreprocessed Preprocessed, ObjectMask Mask) Encode(RgbImage image, ObjectMask? mask, CancellationToken cancellationToken = default)
     {
         mask ??= ObjectMask.FromAlpha(image)
             ?? masker?.Predict(image)
             ?? throw new InvalidOperationException("the photo has no mask and no alpha, and no automatic masker was given.");
         var preprocessed = ClipPreprocessor.Prepare(image, mask, models.Manifest.Normalization);
-        return (Encode(preprocessed.Image, preprocessed.ObjectImage, preprocessed.Mask16, mask.Source, cancellationToken), preprocessed);
+        return (Encode(preprocessed.Image, preprocessed.ObjectImage, preprocessed.Mask16, mask.Source, cancellationToken), preprocessed, mask);
     }
 
     /// <param name="image">The CLIP input of the full image, [3,224,224] normalised.</param>

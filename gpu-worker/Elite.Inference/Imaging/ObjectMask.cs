@@ -54,6 +54,14 @@ public sealed class ObjectMask
         return new ObjectMask(image.Width, image.Height, values, MaskSource.Alpha);
     }
 
+    /// <summary>The mask as a picture a person can look at: object white, background black.</summary>
+    public RgbImage ToImage()
+    {
+        var rgb = new byte[Values.Length * 3];
+        for (var i = 0; i < Values.Length; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)(Values[i] * 255);
+        return new RgbImage(Width, Height, rgb);
+    }
+
     /// <summary>ELITE's object image: image × mask, background black (spec §1.3). The alpha channel is dropped.</summary>
     public RgbImage Apply(RgbImage image)
     {
