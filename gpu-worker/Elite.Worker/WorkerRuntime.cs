@@ -15,7 +15,7 @@ public sealed class WorkerRuntime : IDisposable
     public WorkerRuntime(IOptions<WorkerOptions> options, ILogger<WorkerRuntime> logger)
     {
         var settings = options.Value;
-        Models = EliteModels.Load(settings.PackDirectory, new ExecutionOptions { UseCuda = settings.UseCuda, IntraOpThreads = settings.IntraOpThreads }, verifyChecksums: true, logger);
+        Models = EliteModels.Load(settings.PackDirectory, new ExecutionOptions { UseCuda = settings.UseCuda, IntraOpThreads = settings.IntraOpThreads, DeviceBinding = settings.DeviceBinding }, verifyChecksums: true, logger);
         Tokenizer = ClipTokenizer.Load(settings.VocabularyPath, Models.Manifest.Tokenizer);
         Masker = new U2NetMasker(settings.MaskModelPath);
     }

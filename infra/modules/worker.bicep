@@ -193,6 +193,7 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
             { name: 'Worker__ConceptReadyDeadlineSeconds', value: string(workerOptions.ConceptReadyDeadlineSeconds) }
             { name: 'Worker__UseCuda', value: 'true' }
             { name: 'Worker__Pipelined', value: 'true' }
+            { name: 'Worker__DeviceBinding', value: 'false' }
             { name: 'Worker__IntraOpThreads', value: string(workerOptions.IntraOpThreads) }
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
             { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }

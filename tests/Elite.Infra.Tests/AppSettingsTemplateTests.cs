@@ -136,7 +136,7 @@ public sealed class AppSettingsTemplateTests(CompiledInfra infra)
     public void Worker_option_keys_are_one_per_option_in_the_worker_section()
     {
         Assert.All(AppSettings.WorkerOptionsKeys, k => Assert.StartsWith(WorkerOptions.SectionName + AppSettings.SectionSeparator, k, StringComparison.Ordinal));
-        Assert.Equal(13, AppSettings.WorkerOptionsKeys.Distinct().Count());
+        Assert.Equal(14, AppSettings.WorkerOptionsKeys.Distinct().Count());
         Assert.Equal(["EliteStorage__accountName", "EliteStorage__credential", "EliteStorage__clientId"],
             [AppSettings.EliteStorageAccountName, AppSettings.EliteStorageCredential, AppSettings.EliteStorageClientId]);
     }

@@ -58,6 +58,12 @@ public sealed class WorkerOptions
 
     public bool UseCuda { get; set; } = true;
 
+    /// <summary>
+    /// On CUDA, the UNet's inputs that stay the same over the steps (prompt contexts, local embeddings) are bound on the
+    /// device once per batch instead of copied every step. Off until the GPU benchmark's binding rows have run on a GPU.
+    /// </summary>
+    public bool DeviceBinding { get; set; }
+
     [Range(0, 256)]
     public int IntraOpThreads { get; set; }
 }
