@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Azure.Storage.Queues;
 using Elite.Contracts.Generation;
@@ -57,17 +58,8 @@ public sealed class GenerateWorker : BackgroundService
 
     private async Task RunSeriallyAsync(CancellationToken stoppingToken)
     {
-        var idle = new IdleBackoff();
-        while (!stoppingToken.IsCancellationRequested)
+        await foreach (var leases in BatchesAsync(stoppingToken))
         {
-            var leases = await TakeBatchAsync(stoppingToken);
-            if (leases.Count == 0)
-            {
-                await idle.WaitAsync(stoppingToken);
-                continue;
-            }
-
-            idle.Reset();
             try
             {
                 // A batch in hand is finished even when stopping (SIGTERM); new work is no longer taken.
@@ -116,20 +108,11 @@ public sealed class GenerateWorker : BackgroundService
     /// <summary>Takes and prepares batches ahead, and starts one each time the generation stage asks. Storage it cannot reach for good stops the worker, as in serial mode.</summary>
     private async Task IntakeAsync(ChannelReader<bool> wants, ChannelWriter<GenerationBatch> ready, CancellationToken stoppingToken)
     {
-        var idle = new IdleBackoff();
         var wanted = false;
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            await foreach (var leases in BatchesAsync(stoppingToken))
             {
-                var leases = await TakeBatchAsync(stoppingToken);
-                if (leases.Count == 0)
-                {
-                    await idle.WaitAsync(stoppingToken);
-                    continue;
-                }
-
-                idle.Reset();
                 var batches = new Queue<GenerationBatch>(await preparation.PrepareAsync(leases, CancellationToken.None));
                 while (batches.TryPeek(out var prepared))
                 {
@@ -260,6 +243,24 @@ public sealed class GenerateWorker : BackgroundService
         finally
         {
             await item.Lease.DisposeAsync();
+        }
+    }
+
+    /// <summary>The batches of messages taken until stopping, each with at least one; an empty queue is polled less and less often.</summary>
+    private async IAsyncEnumerable<List<MessageLease>> BatchesAsync([EnumeratorCancellation] CancellationToken stoppingToken)
+    {
+        var idle = new IdleBackoff();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var leases = await TakeBatchAsync(stoppingToken);
+            if (leases.Count == 0)
+            {
+                await idle.WaitAsync(stoppingToken);
+                continue;
+            }
+
+            idle.Reset();
+            yield return leases;
         }
     }
 
