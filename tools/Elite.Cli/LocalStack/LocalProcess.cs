@@ -64,17 +64,21 @@ internal sealed class LocalProcess : IDisposable
     /// <summary>SIGKILL: no shutdown, no finishing of the batch in hand. It stays down until <see cref="Start"/>.</summary>
     public void Kill()
     {
+        Process? process;
         lock (_gate)
         {
             _stopped = true;
-            if (_process is { HasExited: false } process)
-            {
-                process.Kill(entireProcessTree: true);
-                // With a timeout: the overload without one also waits for the end of the output, which a process
-                // started meanwhile may hold open.
-                process.WaitForExit(TimeSpan.FromSeconds(10));
-                Write($"--- {_name} killed");
-            }
+            process = _process;
+        }
+
+        // Outside the lock: waiting raises Exited, whose handler (OnExited) takes the lock while Process holds its own.
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            // With a timeout: the overload without one also waits for the end of the output, which a process
+            // started meanwhile may hold open.
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+            Write($"--- {_name} killed");
         }
     }
 
