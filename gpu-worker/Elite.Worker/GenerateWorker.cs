@@ -34,7 +34,6 @@ public sealed class GenerateWorker : BackgroundService
     /// <summary>The next batch is started (marked Running) when this many UNet steps of the current call are left.</summary>
     private const int StartNextWithStepsLeft = 2;
 
-    private readonly StorageClients clients;
     private readonly WorkerRuntime runtime;
     private readonly WorkerMetrics metrics;
     private readonly WorkerOptions settings;
@@ -45,7 +44,7 @@ public sealed class GenerateWorker : BackgroundService
 
     public GenerateWorker(StorageClients clients, WorkerRuntime runtime, ConceptCache cache, WorkerMetrics metrics, IOptions<WorkerOptions> options, ILogger<GenerateWorker> logger)
     {
-        (this.clients, this.runtime, this.metrics, settings, this.logger) = (clients, runtime, metrics, options.Value, logger);
+        (this.runtime, this.metrics, settings, this.logger) = (runtime, metrics, options.Value, logger);
         results = new TaskResults(clients, runtime, metrics, logger);
         preparation = new TaskPreparation(clients, runtime, cache, metrics, settings, results, logger);
         lanes = [.. JobLanes.QueuesInOrder.Select(clients.Queue)];

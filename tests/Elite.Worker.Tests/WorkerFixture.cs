@@ -24,18 +24,7 @@ public sealed class WorkerFixture : IDisposable
         Clients = new StorageClients(StorageConnection.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build()));
         new StorageInitializer(Clients).InitializeAsync().GetAwaiter().GetResult();
         PackBuilder.Build(ElitePreset.Tiny, new RandomWeights(11), "random (seed 11)", pack.FullName);
-        Options = Microsoft.Extensions.Options.Options.Create(new WorkerOptions
-        {
-            PackDirectory = pack.FullName,
-            VocabularyPath = Asset("bpe_simple_vocab_16e6.txt"),
-            MaskModelPath = Asset("u2netp.onnx"),
-            MaxBatch = 4,
-            MaxWaitMs = 200,
-            VisibilitySeconds = 20,
-            ConceptNotReadyRetrySeconds = 2,
-            MaxDequeueCount = 3,
-            UseCuda = false,
-        });
+        Options = Microsoft.Extensions.Options.Options.Create(NewOptions());
         Runtime = new WorkerRuntime(Options, NullLogger<WorkerRuntime>.Instance);
         Metrics = new WorkerMetrics(services.GetRequiredService<IMeterFactory>());
     }
@@ -52,23 +41,25 @@ public sealed class WorkerFixture : IDisposable
     /// <summary>A generate consumer with its own metrics and these changes to the options.</summary>
     public (GenerateWorker Worker, WorkerMetrics Metrics) GenerateWorker(Action<WorkerOptions> change)
     {
-        var options = Options.Value;
-        var changed = new WorkerOptions
-        {
-            PackDirectory = options.PackDirectory,
-            VocabularyPath = options.VocabularyPath,
-            MaskModelPath = options.MaskModelPath,
-            MaxBatch = options.MaxBatch,
-            MaxWaitMs = options.MaxWaitMs,
-            VisibilitySeconds = options.VisibilitySeconds,
-            ConceptNotReadyRetrySeconds = options.ConceptNotReadyRetrySeconds,
-            MaxDequeueCount = options.MaxDequeueCount,
-            UseCuda = options.UseCuda,
-        };
-        change(changed);
+        var options = NewOptions();
+        change(options);
         var metrics = new WorkerMetrics(services.GetRequiredService<IMeterFactory>());
-        return (new(Clients, Runtime, new ConceptCache(8), metrics, Microsoft.Extensions.Options.Options.Create(changed), NullLogger<GenerateWorker>.Instance), metrics);
+        return (new(Clients, Runtime, new ConceptCache(8), metrics, Microsoft.Extensions.Options.Options.Create(options), NullLogger<GenerateWorker>.Instance), metrics);
     }
+
+    /// <summary>The tests' worker settings on this fixture's pack.</summary>
+    private WorkerOptions NewOptions() => new()
+    {
+        PackDirectory = pack.FullName,
+        VocabularyPath = Asset("bpe_simple_vocab_16e6.txt"),
+        MaskModelPath = Asset("u2netp.onnx"),
+        MaxBatch = 4,
+        MaxWaitMs = 200,
+        VisibilitySeconds = 20,
+        ConceptNotReadyRetrySeconds = 2,
+        MaxDequeueCount = 3,
+        UseCuda = false,
+    };
 
     public static string Asset(string file)
     {

@@ -57,6 +57,7 @@ internal static class BenchCommand
             var negative = tokenizer.EncodeWithoutPlaceholder("");
             GenerationRequest Request(int seed) => new(concept, prompt, negative, seed);
             var generator = new Generator(models);
+            var binding = models.UNetBinding.ToString().ToLowerInvariant();
             generator.Generate([Request(0)], settings with { Steps = 1 }, cancellationToken: cancellationToken); // warm-up: first runs allocate and tune
 
             (double Wall, StageTimings Timings) Measure(int size)
@@ -71,7 +72,7 @@ internal static class BenchCommand
                 var (wall, timings) = Measure(sizes[0]);
                 new BenchMeasurement(
                     models.Manifest.Id, models.Manifest.Dtype, AttentionNames.Of(models.Manifest.Attention), models.ExecutionProvider,
-                    models.UNetBinding.ToString().ToLowerInvariant(), sizes[0], settings.Steps,
+                    binding, sizes[0], settings.Steps,
                     wall / sizes[0], timings.UNet.TotalSeconds / settings.Steps, timings.OutsideShare, BenchMeasurement.PeakResidentBytesOfThisProcess()).Save(file.FullName);
                 return 0;
             }
@@ -91,7 +92,7 @@ internal static class BenchCommand
             }
 
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parse.InvocationConfiguration.Output) });
-            console.WriteLine($"pack {models.Manifest.Id} ({models.Manifest.Dtype}, {AttentionNames.Of(models.Manifest.Attention)} attention) on {models.ExecutionProvider}, UNet inputs bound on the {models.UNetBinding.ToString().ToLowerInvariant()}, {settings.Steps} {SchedulerNames.Of(settings.Scheduler)} steps, guidance on (2 UNet rows per image)");
+            console.WriteLine($"pack {models.Manifest.Id} ({models.Manifest.Dtype}, {AttentionNames.Of(models.Manifest.Attention)} attention) on {models.ExecutionProvider}, UNet inputs bound on the {binding}, {settings.Steps} {SchedulerNames.Of(settings.Scheduler)} steps, guidance on (2 UNet rows per image)");
             console.Write(table);
             return 0;
         })));

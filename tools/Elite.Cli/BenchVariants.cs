@@ -39,11 +39,11 @@ internal sealed record BenchMeasurement(
     public static BenchMeasurement Load(string path) =>
         JsonSerializer.Deserialize<BenchMeasurement>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty.");
 
-    /// <summary>VmHWM of /proc/self/status: the most memory this process has held resident since it started.</summary>
+    /// <summary>The most memory this process has held resident since it started (on Linux, VmHWM of /proc/self/status).</summary>
     public static long PeakResidentBytesOfThisProcess()
     {
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64;
     }
 }
 
