@@ -32,7 +32,8 @@ public sealed record CancelResult(CancelOutcome Outcome, JobRow? Job);
 /// request sets every task still Queued to Canceled (one conditional transaction per 99, so a task a worker marks
 /// Running meanwhile is left to finish) and counts them on the job, so a large job ends now rather than when the
 /// worker has drained its messages; those messages are then acknowledged without work.</para>
-/// <para>A batch already generating finishes and its images count. The job ends Canceled with its counts when the last
+/// <para>What a worker has in hand finishes and its images count: a batch being stored, the one generating, and one
+/// started behind it in that call's last UNet steps. The job ends Canceled with its counts when the last
 /// started task has ended, and its completion webhook says Canceled. A request that dies part-way leaves the rest to
 /// the worker (and to a retry of the request).</para>
 /// </remarks>
